@@ -1,0 +1,117 @@
+// ExperimentStore: the SQLite file that remembers every run, its parameters and its metrics.
+//
+// One file per user (defaultPath(): $XDG_DATA_HOME/trainstudio/store.sqlite), in WAL mode so the
+// studio reads while a training run writes. The schema is versioned with PRAGMA user_version;
+// open() upgrades an older file step by step inside one transaction and refuses a file newer than
+// this program knows, without modifying it.
+//
+// Tables (schema v1): experiments, runs, params, metrics. A metric point is keyed by
+// (run, name, worker, step): appending a point that is already stored is a no-op, so a replayed
+// batch never duplicates rows.
+//
+// FAILURE: every mutating call runs in its own transaction; when it fails nothing of it is stored
+// and the returned Error names the store file and what SQLite said.
+//
+// THREAD SAFETY: an ExperimentStore object is used by one thread at a time. Several objects
+// (threads or processes) may open the same file; SQLite serialises writers and WAL lets readers
+// proceed while one writes.
+#pragma once
+
+#include "common/result.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ts::store {
+
+enum class RunStatus { Running, Finished, Failed, Cancelled };
+
+// "running", "finished", "failed", "cancelled": the spelling stored in the file and shown to users.
+std::string toString(RunStatus status);
+
+struct MetricPoint
+{
+    int64_t run = 0;
+    std::string name; // "train_loss", "test_accuracy", "samples_per_second", ...
+    int worker = 0;   // rank that produced it; 0 for single-process runs
+    int64_t step = 0; // optimizer step (or epoch for per-epoch metrics)
+    double value = 0;
+    double wallTime = 0; // seconds since the Unix epoch
+};
+
+struct NewRun
+{
+    std::string experiment; // created on first use
+    std::string name;
+    std::string pipelineJson; // the pipeline as given, for reproducibility
+    std::string backend;      // the compute backend that ran it
+    std::vector<std::pair<std::string, std::string>> params;
+};
+
+struct RunSummary
+{
+    int64_t id = 0;
+    std::string experiment;
+    std::string name;
+    RunStatus status = RunStatus::Running;
+    std::string backend;
+    double createdAt = 0;  // Unix seconds
+    double finishedAt = 0; // 0 while running
+    std::string error;     // why it failed, when it did
+    // The last value (highest step, worker 0) of every metric of the run.
+    std::map<std::string, double> finalMetrics;
+};
+
+struct RunDetails : RunSummary
+{
+    std::string pipelineJson;
+    std::vector<std::pair<std::string, std::string>> params;
+    std::vector<std::string> metricNames;
+};
+
+class ExperimentStore
+{
+public:
+    static constexpr int SchemaVersion = 1;
+
+    // $XDG_DATA_HOME/trainstudio/store.sqlite, or ~/.local/share/trainstudio/store.sqlite.
+    static std::string defaultPath();
+
+    // Opens (creating the file and its folder if needed) and migrates the store at `path`.
+    static common::Expected<std::unique_ptr<ExperimentStore>> open(const std::string& path);
+
+    ~ExperimentStore();
+    ExperimentStore(const ExperimentStore&) = delete;
+    ExperimentStore& operator=(const ExperimentStore&) = delete;
+
+    const std::string& path() const;
+    // The user_version of the open file (SchemaVersion after a successful open).
+    int schemaVersion() const;
+
+    // Creates an experiment row if needed and a run in state Running; returns the run id.
+    common::Expected<int64_t> createRun(const NewRun& run);
+    // Stores points in one transaction; points already stored are skipped.
+    common::Result appendMetrics(std::span<const MetricPoint> points);
+    // Sets the final status (and the error text for a failed run) with synchronous=FULL.
+    common::Result finishRun(int64_t run, RunStatus status, const std::string& error = {});
+
+    // Every run, newest first.
+    common::Expected<std::vector<RunSummary>> listRuns();
+    // One run; ErrorKind::NotFound when there is no run `run`.
+    common::Expected<RunDetails> runDetails(int64_t run);
+    // The points of one metric of one run and worker, by step.
+    common::Expected<std::vector<MetricPoint>> metricSeries(int64_t run, const std::string& name,
+                                                            int worker = 0);
+
+private:
+    struct Private;
+    explicit ExperimentStore(std::unique_ptr<Private> d);
+    std::unique_ptr<Private> d;
+};
+
+} // namespace ts::store

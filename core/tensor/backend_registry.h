@@ -1,0 +1,43 @@
+// Choosing the compute backend at run time.
+//
+// The CPU backend is always built in. The CUDA backend is a plugin (libtrainstudio-cuda.so) that
+// is loaded with dlopen only when asked for, because a binary linked to cuBLAS would not even start
+// on a machine without the CUDA libraries. The plugin is looked for, in order, in
+// $TRAINSTUDIO_PLUGIN_DIR, next to the executable (../lib and ../lib/trainstudio) and in the
+// install folder. It offers a device only when cudaGetDeviceCount succeeds and finds one.
+//
+// DeviceRequest::Auto takes CUDA when a device is present and otherwise the CPU, and says why in
+// BackendSelection::note, so the user always learns which device ran and why.
+#pragma once
+
+#include "common/result.h"
+#include "tensor/backend.h"
+
+#include <memory>
+#include <string>
+
+namespace ts::tensor {
+
+enum class DeviceRequest { Auto, Cpu, Cuda };
+
+struct BackendSelection
+{
+    std::unique_ptr<Backend> backend;
+    // Why this backend was chosen, e.g. "CUDA not used: cudaErrorInsufficientDriver: CUDA driver
+    // version is insufficient for CUDA runtime version". Empty when the request was explicit.
+    std::string note;
+};
+
+// The number of CPU threads to use when the user gave none: the cores this process may run on.
+int defaultCpuThreads();
+
+std::unique_ptr<Backend> createCpuBackend(int threads);
+
+// Loads the CUDA plugin and creates a backend on `device`, or explains why it cannot
+// (ErrorKind::Unsupported: plugin not built or not loadable, no driver, no device).
+common::Expected<std::unique_ptr<Backend>> createCudaBackend(int device = 0);
+
+// Resolves a request; fails only when CUDA was requested explicitly and is unavailable.
+common::Expected<BackendSelection> selectBackend(DeviceRequest request, int cpuThreads);
+
+} // namespace ts::tensor

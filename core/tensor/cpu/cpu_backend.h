@@ -1,0 +1,40 @@
+// The CPU backend: matrix products on OpenBLAS sgemm, everything else in plain loops that the
+// compiler vectorises. Host memory is 64-byte aligned for SIMD loads.
+#pragma once
+
+#include "tensor/backend.h"
+
+namespace ts::tensor {
+
+class CpuBackend final : public Backend
+{
+public:
+    // `threads` sets OpenBLAS's thread pool for this process (OpenBLAS has one pool per process).
+    explicit CpuBackend(int threads);
+
+    std::string name() const override;
+    DeviceKind kind() const override { return DeviceKind::Cpu; }
+    int threads() const { return m_threads; }
+
+    float* allocate(size_t count) override;
+    void deallocate(float* data) noexcept override;
+    void upload(float* dst, const float* src, size_t count) override;
+    void download(float* dst, const float* src, size_t count) override;
+    void fill(float* dst, float value, size_t count) override;
+
+    void gemm(Transpose transA, Transpose transB, float alpha, const Tensor& a, const Tensor& b,
+              float beta, Tensor& c) override;
+    void addRowVector(Tensor& y, const Tensor& bias) override;
+    void sumRows(const Tensor& x, Tensor& out) override;
+    void reluForward(const Tensor& x, Tensor& y) override;
+    void reluBackward(const Tensor& y, const Tensor& dy, Tensor& dx) override;
+    float softmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor* dlogits) override;
+    int64_t countCorrect(const Tensor& logits, const Tensor& labels) override;
+    void sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity, float learningRate,
+                         float momentum, float weightDecay) override;
+
+private:
+    int m_threads;
+};
+
+} // namespace ts::tensor
