@@ -1,1 +1,70 @@
-// placeholder: filled in by the change that implements it
+#include "data/batcher.h"
+
+#include "common/assert.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+namespace ts::data {
+
+Batcher::Batcher(const Dataset& data, int64_t batchSize, uint64_t seed, bool shuffle)
+    : m_data(data)
+    , m_batchSize(batchSize)
+    , m_seed(seed)
+    , m_shuffle(shuffle)
+    , m_order(static_cast<size_t>(data.rows))
+{
+    TS_ASSERT(batchSize > 0);
+    std::iota(m_order.begin(), m_order.end(), int64_t { 0 });
+}
+
+int64_t Batcher::batchCount() const
+{
+    return (m_data.rows + m_batchSize - 1) / m_batchSize;
+}
+
+int64_t Batcher::rowsInBatch(int64_t batch) const
+{
+    return std::min(m_batchSize, m_data.rows - batch * m_batchSize);
+}
+
+void Batcher::startEpoch(int epoch)
+{
+    std::iota(m_order.begin(), m_order.end(), int64_t { 0 });
+    if (!m_shuffle)
+        return;
+    // Our own Fisher-Yates on mt19937_64 rather than std::shuffle, whose algorithm differs
+    // between standard libraries: the order must be the same wherever the run is repeated.
+    std::mt19937_64 generator(m_seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch));
+    for (size_t i = m_order.size(); i > 1; --i) {
+        const size_t j = static_cast<size_t>(generator() % i);
+        std::swap(m_order[i - 1], m_order[j]);
+    }
+}
+
+void Batcher::fill(int64_t batch, tensor::Backend& backend, tensor::Tensor& features,
+                   tensor::Tensor& labels)
+{
+    const int64_t rows = rowsInBatch(batch);
+    TS_ASSERT(rows > 0);
+    const int64_t cols = m_data.cols;
+    if (features.empty() || features.rows() != rows || &features.backend() != &backend) {
+        features = tensor::Tensor(backend, { rows, cols });
+        labels = tensor::Tensor(backend, { rows });
+    }
+    m_stagingFeatures.resize(static_cast<size_t>(rows * cols));
+    m_stagingLabels.resize(static_cast<size_t>(rows));
+    const int64_t first = batch * m_batchSize;
+    for (int64_t i = 0; i < rows; ++i) {
+        const int64_t source = m_order[static_cast<size_t>(first + i)];
+        std::memcpy(m_stagingFeatures.data() + i * cols, m_data.row(source),
+                    static_cast<size_t>(cols) * sizeof(float));
+        m_stagingLabels[static_cast<size_t>(i)] = m_data.labels[static_cast<size_t>(source)];
+    }
+    features.upload(m_stagingFeatures);
+    labels.upload(m_stagingLabels);
+}
+
+} // namespace ts::data

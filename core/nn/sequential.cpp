@@ -1,1 +1,55 @@
-// placeholder: filled in by the change that implements it
+#include "nn/sequential.h"
+
+#include "common/assert.h"
+#include "nn/dense.h"
+
+namespace ts::nn {
+
+std::vector<Parameter*> Sequential::parameters() const
+{
+    std::vector<Parameter*> all;
+    for (const auto& layer : m_layers)
+        for (Parameter* p : layer->parameters())
+            all.push_back(p);
+    return all;
+}
+
+int64_t Sequential::parameterCount() const
+{
+    int64_t count = 0;
+    for (const Parameter* p : parameters())
+        count += p->value.size();
+    return count;
+}
+
+const tensor::Tensor& Sequential::forward(const tensor::Tensor& input)
+{
+    TS_ASSERT(!m_layers.empty());
+    const tensor::Tensor* x = &input;
+    for (auto& layer : m_layers)
+        x = &layer->forward(*x);
+    return *x;
+}
+
+void Sequential::backward(const tensor::Tensor& outputGrad)
+{
+    const tensor::Tensor* g = &outputGrad;
+    for (size_t i = m_layers.size(); i-- > 0;)
+        g = &m_layers[i]->backward(*g, i > 0);
+}
+
+std::string Sequential::describe() const
+{
+    std::string text;
+    for (const auto& layer : m_layers) {
+        if (!text.empty())
+            text += ' ';
+        text += layer->name();
+        if (auto* dense = dynamic_cast<const Dense*>(layer.get()))
+            text += '(' + std::to_string(dense->inFeatures()) + "->"
+                + std::to_string(dense->outFeatures()) + ')';
+    }
+    return text;
+}
+
+} // namespace ts::nn

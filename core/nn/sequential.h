@@ -1,1 +1,34 @@
-// placeholder: filled in by the change that implements it
+// Sequential: a network as an ordered list of layers (MLPs and, later, CNN stacks).
+#pragma once
+
+#include "nn/layer.h"
+
+#include <memory>
+#include <vector>
+
+namespace ts::nn {
+
+class Sequential
+{
+public:
+    void add(std::unique_ptr<Layer> layer) { m_layers.push_back(std::move(layer)); }
+
+    const std::vector<std::unique_ptr<Layer>>& layers() const { return m_layers; }
+    // Every trainable parameter, in layer order.
+    std::vector<Parameter*> parameters() const;
+    int64_t parameterCount() const;
+
+    // Runs every layer; the result is owned by the last layer.
+    const tensor::Tensor& forward(const tensor::Tensor& input);
+    // Back-propagates dLoss/dOutput through every layer, writing all parameter gradients.
+    // The first layer's input gradient is not computed: inputs are data, not parameters.
+    void backward(const tensor::Tensor& outputGrad);
+
+    // "dense1(784->256) relu1 dense2(256->128) ..." for logs and run parameters.
+    std::string describe() const;
+
+private:
+    std::vector<std::unique_ptr<Layer>> m_layers;
+};
+
+} // namespace ts::nn

@@ -1,1 +1,394 @@
-// placeholder: filled in by the change that implements it
+#include "pipeline/pipeline_parser.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace ts::pipeline {
+
+using common::Error;
+using common::ErrorKind;
+using common::Expected;
+using common::Result;
+using nlohmann::json;
+
+namespace {
+
+// Thrown inside this file only, caught by parsePipeline: validation code reads straight down
+// instead of checking a Result after every field.
+struct FieldError
+{
+    std::string path;
+    std::string message;
+};
+
+size_t editDistance(const std::string& a, const std::string& b)
+{
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t substitution = diagonal + (std::tolower(a[i - 1]) != std::tolower(b[j - 1]));
+            diagonal = row[j];
+            row[j] = std::min({ row[j] + 1, row[j - 1] + 1, substitution });
+        }
+    }
+    return row[b.size()];
+}
+
+std::string joined(const std::vector<std::string>& words)
+{
+    std::string text;
+    for (const auto& w : words)
+        text += (text.empty() ? "" : ", ") + w;
+    return text;
+}
+
+std::string typeName(const json& value)
+{
+    return value.is_number_integer() ? "an integer"
+        : value.is_number()          ? "a number"
+        : value.is_string()          ? "a string"
+        : value.is_boolean()         ? "a boolean"
+        : value.is_array()           ? "an array"
+        : value.is_object()          ? "an object"
+                                     : "null";
+}
+
+// A JSON object being validated: remembers its path ("stages[2].train") and the keys read, so
+// leftovers (typos) are reported with a suggestion.
+class ObjectReader
+{
+public:
+    ObjectReader(const json& value, std::string path)
+        : m_value(value)
+        , m_path(std::move(path))
+    {
+        if (!value.is_object())
+            throw FieldError { m_path, "must be an object, got " + typeName(value) };
+    }
+
+    std::string pathOf(const std::string& key) const
+    {
+        return m_path.empty() ? key : m_path + "." + key;
+    }
+
+    bool has(const std::string& key) const { return m_value.contains(key); }
+
+    const json& required(const std::string& key)
+    {
+        m_seen.insert(key);
+        if (!m_value.contains(key))
+            throw FieldError { pathOf(key), "is required" };
+        return m_value.at(key);
+    }
+
+    const json* optional(const std::string& key)
+    {
+        m_seen.insert(key);
+        return m_value.contains(key) ? &m_value.at(key) : nullptr;
+    }
+
+    std::string string(const std::string& key, const std::string* fallback = nullptr)
+    {
+        const json* v = fallback ? optional(key) : &required(key);
+        if (!v)
+            return *fallback;
+        if (!v->is_string() || v->get<std::string>().empty())
+            throw FieldError { pathOf(key), "must be a non-empty string, got " + typeName(*v) };
+        return v->get<std::string>();
+    }
+
+    std::string choice(const std::string& key, const std::vector<std::string>& allowed,
+                       const std::string* fallback = nullptr)
+    {
+        const std::string value = string(key, fallback);
+        if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+            throw FieldError { pathOf(key),
+                               "unknown value '" + value + "'; expected one of: " + joined(allowed) };
+        return value;
+    }
+
+    int64_t integer(const std::string& key, int64_t min, int64_t max, const int64_t* fallback)
+    {
+        const json* v = fallback ? optional(key) : &required(key);
+        if (!v)
+            return *fallback;
+        if (!v->is_number_integer())
+            throw FieldError { pathOf(key), "must be an integer, got " + typeName(*v) };
+        const auto n = v->get<int64_t>();
+        if (n < min || n > max)
+            throw FieldError { pathOf(key), "must be between " + std::to_string(min) + " and "
+                                   + std::to_string(max) + ", got " + std::to_string(n) };
+        return n;
+    }
+
+    double number(const std::string& key, double min, double max, double fallback,
+                  bool minExclusive = false)
+    {
+        const json* v = optional(key);
+        if (!v)
+            return fallback;
+        if (!v->is_number())
+            throw FieldError { pathOf(key), "must be a number, got " + typeName(*v) };
+        const double x = v->get<double>();
+        if (x < min || x > max || (minExclusive && x == min)) {
+            std::ostringstream text;
+            text << "must be " << (minExclusive ? "> " : ">= ") << min << " and <= " << max
+                 << ", got " << x;
+            throw FieldError { pathOf(key), text.str() };
+        }
+        return x;
+    }
+
+    // Every key must have been read: anything else is a typo or a field of a newer version.
+    void finish() const
+    {
+        for (const auto& [key, value] : m_value.items()) {
+            if (m_seen.count(key))
+                continue;
+            std::string hint;
+            for (const auto& known : m_seen)
+                if (editDistance(key, known) <= 2)
+                    hint = " (did you mean '" + known + "'?)";
+            if (hint.empty() && !m_seen.empty())
+                hint = " (known fields: " + joined({ m_seen.begin(), m_seen.end() }) + ")";
+            throw FieldError { pathOf(key), "unknown field" + hint };
+        }
+    }
+
+private:
+    const json& m_value;
+    std::string m_path;
+    std::set<std::string> m_seen;
+};
+
+std::string resolvePath(const std::string& file, const std::string& baseDir)
+{
+    std::filesystem::path p(file);
+    return p.is_absolute() || baseDir.empty() ? file : (std::filesystem::path(baseDir) / p).string();
+}
+
+SplitFiles readSplit(ObjectReader& parent, const std::string& key, SourceFormat format,
+                     const std::string& baseDir)
+{
+    ObjectReader split(parent.required(key), parent.pathOf(key));
+    SplitFiles files;
+    if (format == SourceFormat::Idx) {
+        files.images = resolvePath(split.string("images"), baseDir);
+        files.labels = resolvePath(split.string("labels"), baseDir);
+    } else {
+        files.images = resolvePath(split.string("file"), baseDir);
+    }
+    split.finish();
+    return files;
+}
+
+SourceSpec readSource(ObjectReader& stage, const std::string& baseDir)
+{
+    SourceSpec source;
+    const std::string format = stage.choice("format", { "idx", "csv" });
+    source.format = format == "idx" ? SourceFormat::Idx : SourceFormat::Csv;
+    source.train = readSplit(stage, "train", source.format, baseDir);
+    source.test = readSplit(stage, "test", source.format, baseDir);
+    if (source.format == SourceFormat::Csv) {
+        const std::string label = "label", comma = ",";
+        source.csv.labelColumn = stage.string("labelColumn", &label);
+        const std::string delimiter = stage.string("delimiter", &comma);
+        if (delimiter.size() != 1)
+            throw FieldError { stage.pathOf("delimiter"), "must be a single character" };
+        source.csv.delimiter = delimiter[0];
+    }
+    stage.finish();
+    return source;
+}
+
+PrepSpec readPrep(ObjectReader& stage)
+{
+    static const std::vector<std::string> kinds { "none", "unit", "min-max", "standardize" };
+    const std::string none = "none";
+    const std::string scale = stage.choice("scale", kinds, &none);
+    PrepSpec prep;
+    prep.scale = scale == "unit"        ? data::ScaleKind::Unit
+        : scale == "min-max"            ? data::ScaleKind::MinMax
+        : scale == "standardize"        ? data::ScaleKind::Standardize
+                                        : data::ScaleKind::None;
+    stage.finish();
+    return prep;
+}
+
+nn::ModelSpec readModel(ObjectReader& train)
+{
+    ObjectReader model(train.required("model"), train.pathOf("model"));
+    nn::ModelSpec spec;
+    spec.type = model.choice("type", nn::knownModelTypes());
+    if (spec.type == "mlp") {
+        const json& hidden = model.required("hidden");
+        if (!hidden.is_array() || hidden.empty())
+            throw FieldError { model.pathOf("hidden"), "must be a non-empty array of layer widths" };
+        for (size_t i = 0; i < hidden.size(); ++i) {
+            if (!hidden[i].is_number_integer() || hidden[i].get<int64_t>() < 1
+                || hidden[i].get<int64_t>() > 1'000'000)
+                throw FieldError { model.pathOf("hidden") + "[" + std::to_string(i) + "]",
+                                   "must be an integer between 1 and 1000000" };
+            spec.hidden.push_back(hidden[i].get<int64_t>());
+        }
+    }
+    const std::string he = "he";
+    spec.init = model.choice("init", { "he", "xavier" }, &he) == "he" ? nn::InitScheme::He
+                                                                      : nn::InitScheme::Xavier;
+    model.finish();
+    return spec;
+}
+
+TrainSpec readTrain(ObjectReader& stage)
+{
+    TrainSpec train;
+    train.model = readModel(stage);
+    ObjectReader optimizer(stage.required("optimizer"), stage.pathOf("optimizer"));
+    optimizer.choice("type", { "sgd" });
+    train.optimizer.learningRate =
+        static_cast<float>(optimizer.number("learningRate", 0.0, 100.0, 0.01, true));
+    train.optimizer.momentum = static_cast<float>(optimizer.number("momentum", 0.0, 0.999999, 0.0));
+    train.optimizer.weightDecay =
+        static_cast<float>(optimizer.number("weightDecay", 0.0, 1.0, 0.0));
+    optimizer.finish();
+    const int64_t oneEpoch = 1, batch = 64, seed = 0, autoThreads = 0, logEvery = 50;
+    train.epochs = static_cast<int>(stage.integer("epochs", 1, 100000, &oneEpoch));
+    train.batchSize = stage.integer("batchSize", 1, 1 << 20, &batch);
+    train.seed = static_cast<uint64_t>(stage.integer("seed", 0, INT64_MAX, &seed));
+    train.threads = static_cast<int>(stage.integer("threads", 0, 1024, &autoThreads));
+    train.logEvery = stage.integer("logEvery", 1, 1'000'000, &logEvery);
+    const std::string automatic = "auto";
+    const std::string device = stage.choice("device", { "auto", "cpu", "cuda" }, &automatic);
+    train.device = device == "cpu" ? tensor::DeviceRequest::Cpu
+        : device == "cuda"         ? tensor::DeviceRequest::Cuda
+                                   : tensor::DeviceRequest::Auto;
+    stage.finish();
+    return train;
+}
+
+EvaluateSpec readEvaluate(ObjectReader& stage, const std::string& path)
+{
+    EvaluateSpec evaluate;
+    evaluate.enabled = true;
+    evaluate.metrics = { "accuracy", "loss" };
+    if (const json* metrics = stage.optional("metrics")) {
+        if (!metrics->is_array() || metrics->empty())
+            throw FieldError { path + ".metrics", "must be a non-empty array of metric names" };
+        evaluate.metrics.clear();
+        for (size_t i = 0; i < metrics->size(); ++i) {
+            const json& m = (*metrics)[i];
+            if (!m.is_string() || (m != "accuracy" && m != "loss"))
+                throw FieldError { path + ".metrics[" + std::to_string(i) + "]",
+                                   "unknown metric; expected one of: accuracy, loss" };
+            evaluate.metrics.push_back(m.get<std::string>());
+        }
+    }
+    stage.finish();
+    return evaluate;
+}
+
+// The stages must come in life-cycle order, each kind at most once; source and train are needed.
+void readStages(const json& stages, PipelineSpec& spec, const std::string& baseDir)
+{
+    static const std::vector<std::string> order { "source", "prep", "train", "evaluate" };
+    if (!stages.is_array() || stages.empty())
+        throw FieldError { "stages", "must be a non-empty array of stages" };
+    size_t nextAllowed = 0;
+    std::set<std::string> present;
+    for (size_t i = 0; i < stages.size(); ++i) {
+        const std::string path = "stages[" + std::to_string(i) + "]";
+        if (!stages[i].is_object() || stages[i].size() != 1)
+            throw FieldError { path, "must be an object with exactly one key, the stage kind ("
+                                   + joined(order) + ")" };
+        const std::string kind = stages[i].begin().key();
+        const auto position = std::find(order.begin(), order.end(), kind);
+        if (position == order.end())
+            throw FieldError { path + "." + kind,
+                               "unknown stage kind; expected one of: " + joined(order) };
+        const auto index = static_cast<size_t>(position - order.begin());
+        if (index < nextAllowed)
+            throw FieldError { path + "." + kind, "stage out of order or repeated; stages run "
+                                                  "in the order " + joined(order) };
+        nextAllowed = index + 1;
+        present.insert(kind);
+        ObjectReader stage(stages[i].begin().value(), path + "." + kind);
+        if (kind == "source")
+            spec.source = readSource(stage, baseDir);
+        else if (kind == "prep")
+            spec.prep = readPrep(stage);
+        else if (kind == "train")
+            spec.train = readTrain(stage);
+        else
+            spec.evaluate = readEvaluate(stage, path + "." + kind);
+    }
+    for (const char* needed : { "source", "train" })
+        if (!present.count(needed))
+            throw FieldError { "stages", std::string("a '") + needed + "' stage is required" };
+}
+
+} // namespace
+
+Expected<PipelineSpec> parsePipeline(const std::string& text, const std::string& origin,
+                                     const std::string& baseDir)
+{
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::parse_error& e) {
+        // Turn the byte offset into line:column, which editors understand.
+        const size_t offset = std::min<size_t>(e.byte, text.size());
+        const auto line = 1 + std::count(text.begin(), text.begin() + offset, '\n');
+        const size_t lineStart = text.rfind('\n', offset ? offset - 1 : 0);
+        const size_t column = lineStart == std::string::npos ? offset : offset - lineStart - 1;
+        std::string what = e.what();
+        what = what.substr(what.find("parse error") == std::string::npos ? 0 : what.find(':') + 2);
+        return Error(ErrorKind::InvalidInput, origin + ":" + std::to_string(line) + ":"
+                         + std::to_string(std::max<size_t>(column, 1)) + ": JSON syntax error: "
+                         + what);
+    }
+    PipelineSpec spec;
+    spec.origin = origin;
+    spec.text = text;
+    try {
+        ObjectReader top(root, "");
+        const int64_t version = top.integer("trainstudio", 1, 1000, nullptr);
+        if (version > SpecVersion)
+            throw FieldError { "trainstudio", "pipeline spec version " + std::to_string(version)
+                                   + " is newer than this TrainStudio supports ("
+                                   + std::to_string(SpecVersion) + ")" };
+        spec.name = top.string("name");
+        const std::string fallback = "default";
+        spec.experiment = top.string("experiment", &fallback);
+        readStages(top.required("stages"), spec, baseDir);
+        top.finish();
+    } catch (const FieldError& e) {
+        return Error(ErrorKind::InvalidInput, origin + ": " + e.path + ": " + e.message);
+    } catch (const json::exception& e) {
+        return Error(ErrorKind::InvalidInput, origin + ": " + e.what());
+    }
+    return spec;
+}
+
+Expected<PipelineSpec> loadPipeline(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return Error(ErrorKind::NotFound, path + ": cannot open the pipeline file ("
+                         + (std::filesystem::exists(path) ? "permission denied" : "no such file")
+                         + ")");
+    std::ostringstream text;
+    text << in.rdbuf();
+    const auto baseDir = std::filesystem::absolute(path).parent_path().string();
+    return parsePipeline(text.str(), path, baseDir);
+}
+
+} // namespace ts::pipeline

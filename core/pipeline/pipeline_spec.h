@@ -1,1 +1,93 @@
-// placeholder: filled in by the change that implements it
+// PipelineSpec: a pipeline file, parsed and validated (spec version 1).
+//
+// A pipeline is a JSON object whose "stages" run in order: source -> prep -> train -> evaluate.
+// Every stage is an object with a single key naming its kind:
+//
+// @code
+//     {
+//       "trainstudio": 1,
+//       "name": "quickstart",
+//       "experiment": "fashion-mnist",
+//       "stages": [
+//         { "source":   { "format": "idx",
+//                         "train": { "images": "train-images-idx3-ubyte.gz", "labels": "..." },
+//                         "test":  { "images": "t10k-images-idx3-ubyte.gz",  "labels": "..." } } },
+//         { "prep":     { "scale": "unit" } },
+//         { "train":    { "model": { "type": "mlp", "hidden": [256, 128] },
+//                         "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 },
+//                         "epochs": 1, "batchSize": 64, "seed": 42, "device": "auto" } },
+//         { "evaluate": { "metrics": ["accuracy", "loss"] } }
+//       ]
+//     }
+// @endcode
+//
+// Relative data paths are resolved against the folder of the pipeline file. The parser names the
+// exact offending field of any mistake ("stages[2].train.batchSize: must be > 0, got 0").
+#pragma once
+
+#include "data/csv_reader.h"
+#include "data/normalizer.h"
+#include "nn/model_factory.h"
+#include "nn/sgd.h"
+#include "tensor/backend_registry.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ts::pipeline {
+
+constexpr int SpecVersion = 1;
+
+enum class SourceFormat { Idx, Csv };
+
+struct SplitFiles
+{
+    std::string images; // IDX: images file; CSV: the table
+    std::string labels; // IDX only
+};
+
+struct SourceSpec
+{
+    SourceFormat format = SourceFormat::Idx;
+    SplitFiles train;
+    SplitFiles test;
+    data::CsvOptions csv; // CSV only
+};
+
+struct PrepSpec
+{
+    data::ScaleKind scale = data::ScaleKind::None;
+};
+
+struct TrainSpec
+{
+    nn::ModelSpec model;
+    nn::SgdOptions optimizer;
+    int epochs = 1;
+    int64_t batchSize = 64;
+    uint64_t seed = 0;
+    tensor::DeviceRequest device = tensor::DeviceRequest::Auto;
+    int threads = 0;         // CPU threads; 0 = every core this process may use
+    int64_t logEvery = 50;   // steps between train_loss points
+};
+
+struct EvaluateSpec
+{
+    bool enabled = false;
+    std::vector<std::string> metrics; // "accuracy", "loss"
+};
+
+struct PipelineSpec
+{
+    std::string name;
+    std::string experiment = "default";
+    std::string origin; // the file it was read from, for messages
+    std::string text;   // the JSON as given, stored with the run
+    SourceSpec source;
+    PrepSpec prep;
+    TrainSpec train;
+    EvaluateSpec evaluate;
+};
+
+} // namespace ts::pipeline

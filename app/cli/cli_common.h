@@ -1,0 +1,19 @@
+// What every trainstudio-cli command shares: exit codes and the one-line error report.
+#pragma once
+
+#include "common/result.h"
+
+namespace ts::cli {
+
+// Exit codes, stable for scripts.
+enum ExitCode : int {
+    ExitOk = 0,
+    ExitFailure = 1,   // something broke that is not the user's input (disk, library, bug)
+    ExitBadInput = 2,  // the input is wrong: a file, a field, a value, an unknown run
+    ExitCancelled = 130,
+};
+
+// Prints "trainstudio-cli: error: <message>" on stderr and returns the matching exit code.
+int reportError(const common::Error& error);
+
+} // namespace ts::cli

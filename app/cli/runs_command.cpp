@@ -1,0 +1,151 @@
+#include "runs_command.h"
+
+#include "cli_common.h"
+#include "progress_bar.h"
+#include "store/experiment_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+
+namespace ts::cli {
+
+namespace {
+
+using nlohmann::json;
+
+struct RunsArgs
+{
+    std::string store;
+    bool json = false;
+    int64_t runId = 0;
+};
+
+std::string localTime(double unixSeconds)
+{
+    if (unixSeconds <= 0)
+        return "-";
+    const std::time_t t = static_cast<std::time_t>(unixSeconds);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    return text;
+}
+
+json toJson(const store::RunSummary& run)
+{
+    json j = { { "id", run.id },
+               { "experiment", run.experiment },
+               { "name", run.name },
+               { "status", store::toString(run.status) },
+               { "backend", run.backend },
+               { "created_at", run.createdAt },
+               { "finished_at", run.finishedAt > 0 ? json(run.finishedAt) : json(nullptr) },
+               { "metrics", run.finalMetrics } };
+    if (!run.error.empty())
+        j["error"] = run.error;
+    return j;
+}
+
+std::string storePathOf(const RunsArgs& args)
+{
+    return args.store.empty() ? store::ExperimentStore::defaultPath() : args.store;
+}
+
+common::Expected<std::unique_ptr<store::ExperimentStore>> openExisting(const std::string& path)
+{
+    // Reading commands never create a store as a side effect.
+    if (!std::filesystem::exists(path))
+        return common::Error(common::ErrorKind::NotFound,
+                             path + ": no experiment store here yet (a first "
+                                    "'trainstudio-cli run PIPELINE' creates it)");
+    return store::ExperimentStore::open(path);
+}
+
+int listRuns(const RunsArgs& args)
+{
+    auto store = openExisting(storePathOf(args));
+    if (!store)
+        return reportError(store.error());
+    auto runs = (*store)->listRuns();
+    if (!runs)
+        return reportError(runs.error());
+    if (args.json) {
+        json out = { { "store", (*store)->path() }, { "runs", json::array() } };
+        for (const auto& run : *runs)
+            out["runs"].push_back(toJson(run));
+        std::printf("%s\n", out.dump().c_str());
+        return ExitOk;
+    }
+    std::printf("%-5s %-20s %-20s %-10s %-10s %s\n", "ID", "EXPERIMENT", "RUN", "STATUS",
+                "TEST ACC", "STARTED");
+    for (const auto& run : *runs) {
+        const auto acc = run.finalMetrics.find("test_accuracy");
+        char accText[16] = "-";
+        if (acc != run.finalMetrics.end())
+            std::snprintf(accText, sizeof accText, "%.4f", acc->second);
+        std::printf("%-5lld %-20s %-20s %-10s %-10s %s\n", (long long)run.id,
+                    run.experiment.c_str(), run.name.c_str(), store::toString(run.status).c_str(),
+                    accText, localTime(run.createdAt).c_str());
+    }
+    if (runs->empty())
+        std::printf("(no runs yet in %s)\n", (*store)->path().c_str());
+    return ExitOk;
+}
+
+int showRun(const RunsArgs& args)
+{
+    auto store = openExisting(storePathOf(args));
+    if (!store)
+        return reportError(store.error());
+    auto run = (*store)->runDetails(args.runId);
+    if (!run)
+        return reportError(run.error());
+    if (args.json) {
+        json out = toJson(*run);
+        out["params"] = json::object();
+        for (const auto& [key, value] : run->params)
+            out["params"][key] = value;
+        out["metric_names"] = run->metricNames;
+        out["pipeline"] = json::parse(run->pipelineJson, nullptr, false);
+        std::printf("%s\n", out.dump().c_str());
+        return ExitOk;
+    }
+    std::printf("Run %lld: %s / %s\n", (long long)run->id, run->experiment.c_str(),
+                run->name.c_str());
+    std::printf("  status    %s%s%s\n", store::toString(run->status).c_str(),
+                run->error.empty() ? "" : ": ", run->error.c_str());
+    std::printf("  compute   %s\n", run->backend.c_str());
+    std::printf("  started   %s\n  finished  %s\n", localTime(run->createdAt).c_str(),
+                localTime(run->finishedAt).c_str());
+    std::printf("Parameters\n");
+    for (const auto& [key, value] : run->params)
+        std::printf("  %-24s %s\n", key.c_str(), value.c_str());
+    std::printf("Final metrics\n");
+    for (const auto& [name, value] : run->finalMetrics)
+        std::printf("  %-24s %.6g\n", name.c_str(), value);
+    return ExitOk;
+}
+
+} // namespace
+
+void addRunsCommand(CLI::App& app, int& exitCode)
+{
+    auto args = std::make_shared<RunsArgs>();
+    CLI::App* runs = app.add_subcommand("runs", "List and inspect stored runs");
+    runs->require_subcommand(1);
+    CLI::App* list = runs->add_subcommand("list", "List every run, newest first");
+    CLI::App* show = runs->add_subcommand("show", "Show one run: parameters and final metrics");
+    show->add_option("id", args->runId, "Run id (see 'runs list')")->required();
+    for (CLI::App* sub : { list, show }) {
+        sub->add_option("--store", args->store, "Experiment store file (default: "
+                                                "$XDG_DATA_HOME/trainstudio/store.sqlite)");
+        sub->add_flag("--json", args->json, "Print one JSON object (for scripts)");
+    }
+    list->callback([args, &exitCode] { exitCode = listRuns(*args); });
+    show->callback([args, &exitCode] { exitCode = showRun(*args); });
+}
+
+} // namespace ts::cli

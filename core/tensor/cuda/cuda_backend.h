@@ -1,0 +1,102 @@
+// The CUDA backend: device memory, cuBLAS matrix products and our own kernels, on one stream.
+//
+// Built only into the plugin libtrainstudio-cuda.so (see CMakeLists.txt in this folder); the core
+// reaches it through tsBackendPluginCreate (backend_plugin.h), never by linking.
+//
+// Every op is queued on the backend's one stream, so ops run in the order they were called and
+// memory freed by deallocate() is reused only after the ops queued before it (stream-ordered
+// allocation). download(), synchronize(), softmaxCrossEntropy() and countCorrect() wait for the
+// stream; everything else returns at once.
+//
+// Numerics: FP32 throughout. cuBLAS runs in CUBLAS_DEFAULT_MATH, which never rounds inputs to
+// TF32, so products agree with the CPU backend to float rounding (summation order differs).
+//
+// THREAD SAFETY: as every Backend, one thread at a time. Each call makes the backend's device
+// current on the calling thread, so ranks on different GPUs can share a process.
+#pragma once
+
+#include "common/result.h"
+#include "tensor/backend.h"
+
+#include <cublas_v2.h>        // for cublasHandle_t
+#include <cuda_runtime_api.h> // for cudaStream_t
+
+#include <memory>
+#include <string>
+#include <type_traits>
+
+namespace ts::tensor::cuda_impl {
+
+struct LossResult;
+
+// One-line owners for the C handles, as ggml's ggml-cpp.h gives them.
+struct StreamDeleter
+{
+    void operator()(cudaStream_t stream) const { cudaStreamDestroy(stream); }
+};
+struct BlasDeleter
+{
+    void operator()(cublasHandle_t handle) const { cublasDestroy(handle); }
+};
+struct DeviceMemoryDeleter
+{
+    void operator()(void* data) const { cudaFree(data); }
+};
+using StreamPtr = std::unique_ptr<std::remove_pointer_t<cudaStream_t>, StreamDeleter>;
+using BlasPtr = std::unique_ptr<std::remove_pointer_t<cublasHandle_t>, BlasDeleter>;
+using DeviceMemoryPtr = std::unique_ptr<void, DeviceMemoryDeleter>;
+
+class CudaBackend final : public Backend
+{
+public:
+    // Opens `device` (which must exist): its stream, cuBLAS handle and memory pool. Fails with
+    // ErrorKind::Unsupported and the CUDA/cuBLAS error name when the device cannot be used.
+    static common::Expected<std::unique_ptr<CudaBackend>> create(int device);
+    ~CudaBackend() override;
+
+    // "CUDA (NVIDIA H100 80GB HBM3, 79 GiB, cuBLAS 13.1)"
+    std::string name() const override { return m_name; }
+    DeviceKind kind() const override { return DeviceKind::Cuda; }
+    int device() const { return m_device; }
+
+    float* allocate(size_t count) override;
+    void deallocate(float* data) noexcept override;
+    void upload(float* dst, const float* src, size_t count) override;
+    void download(float* dst, const float* src, size_t count) override;
+    void fill(float* dst, float value, size_t count) override;
+    void synchronize() override;
+
+    void gemm(Transpose transA, Transpose transB, float alpha, const Tensor& a, const Tensor& b,
+              float beta, Tensor& c) override;
+    void addRowVector(Tensor& y, const Tensor& bias) override;
+    void sumRows(const Tensor& x, Tensor& out) override;
+    void reluForward(const Tensor& x, Tensor& y) override;
+    void reluBackward(const Tensor& y, const Tensor& dy, Tensor& dx) override;
+    float softmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor* dlogits) override;
+    int64_t countCorrect(const Tensor& logits, const Tensor& labels) override;
+    void sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity, float learningRate,
+                         float momentum, float weightDecay) override;
+
+private:
+    CudaBackend(int device, bool streamOrdered, StreamPtr stream, BlasPtr blas, std::string name);
+
+    void makeCurrent() const;
+    // The tensor's device pointer, after checking that this backend allocated it.
+    const float* deviceData(const Tensor& t) const;
+    float* deviceData(Tensor& t) const;
+    // A zeroed LossResult followed by room for `rows` per-row floats, reused between calls.
+    LossResult* lossScratch(int64_t rows);
+    // Copies the LossResult back, waits for it and checks that every label was a class index.
+    LossResult fetchLossResult(const LossResult* result);
+
+    int m_device;
+    bool m_streamOrdered; // cudaMallocAsync available (memory pools)
+    std::string m_name;
+    // Declared in this order so that the scratch buffer and cuBLAS go before their stream.
+    StreamPtr m_stream;
+    BlasPtr m_blas;
+    DeviceMemoryPtr m_scratch;
+    size_t m_scratchBytes = 0;
+};
+
+} // namespace ts::tensor::cuda_impl

@@ -1,0 +1,31 @@
+// Element-wise and broadcast kernels of the CUDA backend: fill, ReLU, bias add, bias gradient.
+//
+// Launchers only: the kernels stay inside elementwise.cu. Every launcher queues its kernel on
+// `stream` and returns at once; launch errors abort (CUDA_CHECK). Pointers are device memory,
+// matrices are row-major rows x cols. Plain C++17, so both g++ (C++20) and nvcc include it.
+#pragma once
+
+#include <cuda_runtime_api.h> // for cudaStream_t
+
+#include <cstdint>
+
+namespace ts::tensor::cuda_impl {
+
+// dst[i] = value for i < count.
+void launchFill(float* dst, float value, int64_t count, cudaStream_t stream);
+
+// y = max(x, 0); y may be x.
+void launchReluForward(const float* x, float* y, int64_t count, cudaStream_t stream);
+
+// dx = dy where y > 0, else 0; dx may be dy.
+void launchReluBackward(const float* y, const float* dy, float* dx, int64_t count,
+                        cudaStream_t stream);
+
+// y[i, j] += bias[j].
+void launchAddRowVector(float* y, const float* bias, int64_t rows, int64_t cols,
+                        cudaStream_t stream);
+
+// out[j] = sum over i of x[i, j], summed in row order like the CPU backend.
+void launchSumRows(const float* x, float* out, int64_t rows, int64_t cols, cudaStream_t stream);
+
+} // namespace ts::tensor::cuda_impl

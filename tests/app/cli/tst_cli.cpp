@@ -1,0 +1,224 @@
+// trainstudio-cli as a user meets it: real processes, real files, exit codes and messages.
+#include <QtTest/QTest>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <zlib.h>
+
+namespace {
+
+struct Outcome
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+const QString Cli = QStringLiteral(TS_BINARY_DIR "/bin/trainstudio-cli");
+
+Outcome runCli(const QStringList& args, const QString& home)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("XDG_DATA_HOME", home + "/xdg"); // never touch the real user store
+    p.setProcessEnvironment(env);
+    p.start(Cli, args);
+    if (!p.waitForFinished(120000))
+        return {};
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+             QString::fromUtf8(p.readAllStandardOutput()),
+             QString::fromUtf8(p.readAllStandardError()) };
+}
+
+void writeFile(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+}
+
+// A CSV pipeline over two separable blobs: label 1 when x0 + x1 > 10.
+QByteArray csvPipeline(const QString& train, const QString& test, const QString& model = "mlp")
+{
+    return QStringLiteral(R"({
+  "trainstudio": 1, "name": "blobs", "experiment": "cli-tests",
+  "stages": [
+    { "source": { "format": "csv", "train": { "file": "%1" }, "test": { "file": "%2" } } },
+    { "prep": { "scale": "standardize" } },
+    { "train": { "model": { "type": "%3", "hidden": [8] },
+                 "optimizer": { "type": "sgd", "learningRate": 0.1, "momentum": 0.9 },
+                 "epochs": 20, "batchSize": 8, "seed": 1, "device": "cpu", "logEvery": 5 } },
+    { "evaluate": {} }
+  ]
+})")
+        .arg(train, test, model)
+        .toUtf8();
+}
+
+QByteArray blobsCsv(int rows, int seed)
+{
+    QByteArray csv = "x0,x1,label\n";
+    uint32_t state = uint32_t(seed) * 2654435761u + 1;
+    for (int i = 0; i < rows; ++i) {
+        state = state * 1664525u + 1013904223u;
+        const double x0 = (state >> 8) % 1000 / 100.0;
+        state = state * 1664525u + 1013904223u;
+        const double x1 = (state >> 8) % 1000 / 100.0;
+        csv += QByteArray::number(x0) + ',' + QByteArray::number(x1) + ','
+            + (x0 + x1 > 10 ? "1" : "0") + '\n';
+    }
+    return csv;
+}
+
+} // namespace
+
+class TstCli : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void badInput_data();
+    void badInput();
+    void runStoresARunAndPrintsJson();
+    void runsListAndShow();
+    void unknownRunIsBadInput();
+    void placeholdersSayWhatIsMissing_data();
+    void placeholdersSayWhatIsMissing();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TstCli::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QVERIFY2(QFile::exists(Cli), qPrintable(Cli + " is not built"));
+    const QString d = m_dir.path();
+    writeFile(d + "/train.csv", blobsCsv(400, 1));
+    writeFile(d + "/test.csv", blobsCsv(100, 2));
+    writeFile(d + "/ragged.csv", "x0,x1,label\n1,2,0\n3,4,1\n5,6\n");
+    // An IDX file whose magic says "gzip inside gzip": a valid gzip stream of garbage.
+    gzFile gz = gzopen(qPrintable(d + "/corrupt-images.gz"), "wb");
+    gzwrite(gz, "\x12\x34\x56\x78 not an idx file", 24);
+    gzclose(gz);
+    writeFile(d + "/good.json", csvPipeline(d + "/train.csv", d + "/test.csv"));
+    writeFile(d + "/unknown-model.json",
+              csvPipeline(d + "/train.csv", d + "/test.csv", "transformer"));
+    writeFile(d + "/ragged.json", csvPipeline(d + "/ragged.csv", d + "/test.csv"));
+    writeFile(d + "/missing-data.json", csvPipeline(d + "/nope.csv", d + "/test.csv"));
+    QByteArray idx = R"({ "trainstudio": 1, "name": "bad-idx", "stages": [
+        { "source": { "format": "idx",
+                      "train": { "images": "corrupt-images.gz", "labels": "corrupt-images.gz" },
+                      "test": { "images": "corrupt-images.gz", "labels": "corrupt-images.gz" } } },
+        { "train": { "model": { "type": "logistic_regression" },
+                     "optimizer": { "type": "sgd" } } } ] })";
+    writeFile(d + "/corrupt-idx.json", idx);
+}
+
+void TstCli::badInput_data()
+{
+    QTest::addColumn<QString>("pipeline");
+    QTest::addColumn<QString>("expectedInError");
+    QTest::newRow("missing pipeline file") << "absent.json" << "absent.json: cannot open";
+    QTest::newRow("unknown model")
+        << "unknown-model.json" << "stages[2].train.model.type: unknown value 'transformer'";
+    QTest::newRow("missing data file") << "missing-data.json" << "nope.csv";
+    QTest::newRow("corrupt IDX header") << "corrupt-idx.json" << "corrupt-images.gz";
+    QTest::newRow("CSV row with a wrong column count") << "ragged.json" << "ragged.csv:4";
+}
+
+void TstCli::badInput()
+{
+    QFETCH(QString, pipeline);
+    QFETCH(QString, expectedInError);
+    const QString store = m_dir.path() + "/bad-input-store.sqlite";
+    const Outcome o = runCli({ "run", m_dir.path() + "/" + pipeline, "--store", store },
+                             m_dir.path());
+    QCOMPARE(o.exitCode, 2);
+    const QStringList lines = o.err.trimmed().split('\n');
+    QCOMPARE(lines.size(), 1);
+    QVERIFY2(lines[0].startsWith("trainstudio-cli: error: "), qPrintable(lines[0]));
+    QVERIFY2(lines[0].contains(expectedInError), qPrintable(lines[0]));
+    QVERIFY2(o.out.isEmpty(), qPrintable(o.out));
+    // Bad input is found before the store is opened: nothing is written, not even the file.
+    QVERIFY(!QFile::exists(store));
+}
+
+void TstCli::runStoresARunAndPrintsJson()
+{
+    const QString store = m_dir.path() + "/store.sqlite";
+    const Outcome o = runCli({ "run", m_dir.path() + "/good.json", "--store", store, "--json" },
+                             m_dir.path());
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    const QJsonObject result = QJsonDocument::fromJson(o.out.toUtf8()).object();
+    QCOMPARE(result["run_id"].toInt(), 1);
+    QCOMPARE(result["store"].toString(), store);
+    QCOMPARE(result["status"].toString(), QString("finished"));
+    QCOMPARE(result["epochs"].toInt(), 20);
+    QVERIFY(result["samples_per_second"].toDouble() > 0);
+    QVERIFY(result["seconds"].toDouble() > 0);
+    const double accuracy = result["metrics"].toObject()["test_accuracy"].toDouble();
+    QVERIFY2(accuracy >= 0.9, qPrintable(QString("test accuracy %1").arg(accuracy)));
+    QVERIFY(QFile::exists(store));
+}
+
+void TstCli::runsListAndShow()
+{
+    const QString store = m_dir.path() + "/store.sqlite";
+    const Outcome list = runCli({ "runs", "list", "--store", store, "--json" }, m_dir.path());
+    QCOMPARE(list.exitCode, 0);
+    const QJsonArray runs = QJsonDocument::fromJson(list.out.toUtf8()).object()["runs"].toArray();
+    QCOMPARE(runs.size(), 1);
+    QCOMPARE(runs[0].toObject()["experiment"].toString(), QString("cli-tests"));
+
+    const Outcome show = runCli({ "runs", "show", "1", "--store", store, "--json" }, m_dir.path());
+    QCOMPARE(show.exitCode, 0);
+    const QJsonObject run = QJsonDocument::fromJson(show.out.toUtf8()).object();
+    QCOMPARE(run["status"].toString(), QString("finished"));
+    QCOMPARE(run["params"].toObject()["batchSize"].toString(), QString("8"));
+    QVERIFY(run["metric_names"].toArray().contains(QString("train_loss")));
+    QCOMPARE(run["pipeline"].toObject()["name"].toString(), QString("blobs"));
+
+    const Outcome text = runCli({ "runs", "list", "--store", store }, m_dir.path());
+    QCOMPARE(text.exitCode, 0);
+    QVERIFY2(text.out.contains("blobs") && text.out.contains("finished"), qPrintable(text.out));
+}
+
+void TstCli::unknownRunIsBadInput()
+{
+    const Outcome o = runCli({ "runs", "show", "99", "--store", m_dir.path() + "/store.sqlite" },
+                             m_dir.path());
+    QCOMPARE(o.exitCode, 2);
+    QVERIFY2(o.err.contains("99"), qPrintable(o.err));
+}
+
+void TstCli::placeholdersSayWhatIsMissing_data()
+{
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("agent") << "trainstudio-agent" << "Not yet available in this release";
+    QTest::newRow("serve") << "trainstudio-serve" << "Not yet available in this release";
+}
+
+void TstCli::placeholdersSayWhatIsMissing()
+{
+    QFETCH(QString, program);
+    QFETCH(QString, expected);
+    QProcess p;
+    p.start(TS_BINARY_DIR "/bin/" + program, { "--help" });
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).contains(expected));
+    p.start(TS_BINARY_DIR "/bin/" + program, { "--version" });
+    QVERIFY(p.waitForFinished(10000));
+    QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).startsWith(program + " 0."));
+}
+
+QTEST_GUILESS_MAIN(TstCli)
+#include "tst_cli.moc"

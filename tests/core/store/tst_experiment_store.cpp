@@ -1,0 +1,385 @@
+// Tests of the SQLite experiment store: migrations, refusals that leave files untouched, the run
+// life cycle, idempotent metric replays and reopening.
+#include "store/experiment_store.h"
+#include "store/sqlite_handles.h" // to build and inspect files behind the store's back
+
+#include <QtCore/QFile>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+#include <cmath>
+
+using namespace ts;
+using store::ExperimentStore;
+using store::MetricPoint;
+using store::RunStatus;
+
+Q_DECLARE_METATYPE(ts::store::RunStatus)
+
+namespace {
+
+QByteArray readAll(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+void writeAll(const QString& path, const QByteArray& bytes)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QCOMPARE(file.write(bytes), bytes.size());
+}
+
+// Runs `sql` on `path` with plain SQLite, outside the store.
+void execRaw(const std::string& path, const char* sql)
+{
+    sqlite3* raw = nullptr;
+    const int rc
+        = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    store::SqlitePtr db(raw);
+    QCOMPARE(rc, SQLITE_OK);
+    QCOMPARE(sqlite3_exec(db.get(), sql, nullptr, nullptr, nullptr), SQLITE_OK);
+}
+
+QStringList tableNames(const std::string& path)
+{
+    sqlite3* raw = nullptr;
+    sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    store::SqlitePtr db(raw);
+    auto query = store::Statement::prepare(
+        db.get(), path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    QStringList names;
+    while (query && query->step().value())
+        names << QString::fromStdString(query->textAt(0));
+    return names;
+}
+
+std::unique_ptr<ExperimentStore> openStore(const std::string& path)
+{
+    auto store = ExperimentStore::open(path);
+    if (!store)
+        qWarning("%s", store.error().message().c_str());
+    return store ? std::move(store).value() : nullptr;
+}
+
+int64_t createRun(
+    ExperimentStore& store, const std::string& name, const std::string& experiment = "mnist")
+{
+    auto run = store.createRun({ experiment, name, "{\"stages\":[]}", "cpu", { { "lr", "0.1" } } });
+    return run ? *run : -1;
+}
+
+MetricPoint point(int64_t run, const std::string& name, int64_t step, double value, int worker = 0)
+{
+    return { run, name, worker, step, value, 1700000000.0 + double(step) };
+}
+
+} // namespace
+
+class TestExperimentStore final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init() { QVERIFY(m_dir.isValid()); }
+
+    void opensAndMigrates_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<bool>("createEmptyFile");
+        QTest::newRow("fresh path in new folders") << "a/b/store.sqlite" << false;
+        QTest::newRow("empty (0-byte) file") << "empty.sqlite" << true;
+    }
+    void opensAndMigrates()
+    {
+        QFETCH(QString, file);
+        QFETCH(bool, createEmptyFile);
+        const QString path = m_dir.filePath(file);
+        if (createEmptyFile)
+            writeAll(path, {});
+        {
+            auto store = openStore(path.toStdString());
+            QVERIFY(store);
+            QCOMPARE(store->schemaVersion(), ExperimentStore::SchemaVersion);
+            QCOMPARE(store->path(), path.toStdString());
+        }
+        QCOMPARE(tableNames(path.toStdString()),
+            QStringList({ "experiments", "metrics", "params", "runs" }));
+    }
+
+    void refusesNewerSchema()
+    {
+        const std::string path = m_dir.filePath("future.sqlite").toStdString();
+        execRaw(path, "PRAGMA user_version = 99; CREATE TABLE future (x);");
+        const QByteArray before = readAll(QString::fromStdString(path));
+        QVERIFY(!before.isEmpty());
+
+        auto store = ExperimentStore::open(path);
+        QVERIFY(!store);
+        QCOMPARE(store.error().kind(), common::ErrorKind::Unsupported);
+        QCOMPARE(store.error().message(),
+            path
+                + ": store schema version 99 is newer than this TrainStudio supports (1); "
+                  "use a newer TrainStudio");
+        QCOMPARE(readAll(QString::fromStdString(path)), before);
+    }
+
+    void refusesForeignFiles_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("messagePart");
+        QTest::newRow("text file")
+            << QByteArray("name,value\n").repeated(100) << "file is not a database";
+        QTest::newRow("gzip header")
+            << QByteArray("\x1f\x8b\x08\x00", 4).repeated(200) << "file is not a database";
+    }
+    void refusesForeignFiles()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, messagePart);
+        const QString path = m_dir.filePath("foreign.sqlite");
+        writeAll(path, content);
+
+        auto store = ExperimentStore::open(path.toStdString());
+        QVERIFY(!store);
+        QCOMPARE(store.error().kind(), common::ErrorKind::Corrupt);
+        const QString message = QString::fromStdString(store.error().message());
+        QVERIFY2(message.startsWith(path + ": "), qPrintable(message));
+        QVERIFY2(message.contains(messagePart), qPrintable(message));
+        QCOMPARE(readAll(path), content);
+    }
+
+    void refusesOtherProgramsDatabase()
+    {
+        const std::string path = m_dir.filePath("other.sqlite").toStdString();
+        execRaw(path, "CREATE TABLE contacts (name TEXT);");
+        const QByteArray before = readAll(QString::fromStdString(path));
+
+        auto store = ExperimentStore::open(path);
+        QVERIFY(!store);
+        QCOMPARE(store.error().kind(), common::ErrorKind::Corrupt);
+        QVERIFY(store.error().message().find("not a TrainStudio store") != std::string::npos);
+        QCOMPARE(readAll(QString::fromStdString(path)), before);
+    }
+
+    void roundTrip()
+    {
+        auto store = openStore(m_dir.filePath("store.sqlite").toStdString());
+        QVERIFY(store);
+        auto run = store->createRun({ "mnist", "baseline", "{\"stages\":[]}", "cpu",
+            { { "lr", "0.1" }, { "batchSize", "64" } } });
+        QVERIFY(run);
+        // Out of step order, and a second worker, as merged streams from several ranks arrive.
+        const std::vector<MetricPoint> points = {
+            point(*run, "train_loss", 3, 0.5),
+            point(*run, "train_loss", 1, 2.0),
+            point(*run, "train_loss", 2, 1.0),
+            point(*run, "train_loss", 2, 1.5, 1),
+            point(*run, "test_accuracy", 3, 0.9),
+        };
+        QVERIFY(store->appendMetrics(points).ok());
+        QVERIFY(store->finishRun(*run, RunStatus::Finished).ok());
+
+        auto runs = store->listRuns();
+        QVERIFY(runs);
+        QCOMPARE(runs->size(), size_t(1));
+        const auto& summary = runs->front();
+        QCOMPARE(summary.id, *run);
+        QCOMPARE(summary.experiment, std::string("mnist"));
+        QCOMPARE(summary.name, std::string("baseline"));
+        QCOMPARE(store::toString(summary.status), std::string("finished"));
+        QCOMPARE(summary.backend, std::string("cpu"));
+        QVERIFY(summary.createdAt > 1.6e9);
+        QVERIFY(summary.finishedAt >= summary.createdAt);
+        QCOMPARE(summary.finalMetrics,
+            (std::map<std::string, double> { { "test_accuracy", 0.9 }, { "train_loss", 0.5 } }));
+
+        auto details = store->runDetails(*run);
+        QVERIFY(details);
+        QCOMPARE(details->pipelineJson, std::string("{\"stages\":[]}"));
+        QCOMPARE(details->params,
+            (std::vector<std::pair<std::string, std::string>> {
+                { "lr", "0.1" }, { "batchSize", "64" } }));
+        QCOMPARE(
+            details->metricNames, (std::vector<std::string> { "test_accuracy", "train_loss" }));
+        QCOMPARE(details->finalMetrics, summary.finalMetrics);
+
+        auto series = store->metricSeries(*run, "train_loss");
+        QVERIFY(series);
+        QCOMPARE(series->size(), size_t(3));
+        for (int64_t i = 0; i < 3; ++i) {
+            QCOMPARE((*series)[i].step, i + 1);
+            QCOMPARE((*series)[i].wallTime, 1700000000.0 + double(i + 1));
+        }
+        QCOMPARE((*series)[0].value, 2.0);
+        auto worker1 = store->metricSeries(*run, "train_loss", 1);
+        QVERIFY(worker1);
+        QCOMPARE(worker1->size(), size_t(1));
+        QCOMPARE(worker1->front().value, 1.5);
+    }
+
+    void finishRunStoresStatus_data()
+    {
+        QTest::addColumn<RunStatus>("status");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("finished") << RunStatus::Finished << "";
+        QTest::newRow("failed with reason") << RunStatus::Failed << "loss became NaN at step 12";
+        QTest::newRow("cancelled by the user") << RunStatus::Cancelled << "";
+    }
+    void finishRunStoresStatus()
+    {
+        QFETCH(RunStatus, status);
+        QFETCH(QString, error);
+        auto store = openStore(m_dir.filePath("status.sqlite").toStdString());
+        QVERIFY(store);
+        const int64_t run = createRun(*store, "r");
+        QCOMPARE(store::toString(store->runDetails(run)->status), std::string("running"));
+        QVERIFY(store->finishRun(run, status, error.toStdString()).ok());
+        auto details = store->runDetails(run);
+        QVERIFY(details);
+        QCOMPARE(store::toString(details->status), store::toString(status));
+        QCOMPARE(details->error, error.toStdString());
+    }
+
+    void replayedBatchIsIgnored()
+    {
+        auto store = openStore(m_dir.filePath("replay.sqlite").toStdString());
+        QVERIFY(store);
+        const int64_t run = createRun(*store, "r");
+        std::vector<MetricPoint> batch;
+        for (int64_t step = 0; step < 100; ++step)
+            batch.push_back(point(run, "train_loss", step, 1.0 / double(step + 1)));
+        QVERIFY(store->appendMetrics(batch).ok());
+        // A spooled batch replayed after a reconnect; the stored values win.
+        for (auto& p : batch)
+            p.value = -1;
+        QVERIFY(store->appendMetrics(batch).ok());
+        auto series = store->metricSeries(run, "train_loss");
+        QVERIFY(series);
+        QCOMPARE(series->size(), size_t(100));
+        QCOMPARE(series->front().value, 1.0);
+    }
+
+    void failedBatchStoresNothing()
+    {
+        auto store = openStore(m_dir.filePath("atomic.sqlite").toStdString());
+        QVERIFY(store);
+        const int64_t run = createRun(*store, "r");
+        const std::vector<MetricPoint> batch
+            = { point(run, "loss", 1, 1.0), point(run + 1000, "loss", 1, 1.0) };
+        auto stored = store->appendMetrics(batch);
+        QVERIFY(!stored.ok());
+        QCOMPARE(stored.error().kind(), common::ErrorKind::InvalidInput);
+        QCOMPARE(store->metricSeries(run, "loss")->size(), size_t(0));
+    }
+
+    void nanIsStored()
+    {
+        auto store = openStore(m_dir.filePath("nan.sqlite").toStdString());
+        QVERIFY(store);
+        const int64_t run = createRun(*store, "diverged");
+        const std::vector<MetricPoint> batch = { point(run, "loss", 1, std::nan("")) };
+        QVERIFY(store->appendMetrics(batch).ok());
+        auto series = store->metricSeries(run, "loss");
+        QVERIFY(series);
+        QCOMPARE(series->size(), size_t(1));
+        QVERIFY(std::isnan(series->front().value));
+    }
+
+    void finalMetricIsHighestStep_data()
+    {
+        QTest::addColumn<QList<qint64>>("steps");
+        QTest::addColumn<QList<double>>("values");
+        QTest::addColumn<double>("expected");
+        QTest::newRow("steps in order")
+            << QList<qint64> { 1, 2, 3 } << QList<double> { 3, 2, 1 } << 1.0;
+        QTest::newRow("steps out of order")
+            << QList<qint64> { 5, 1, 3 } << QList<double> { 7, 8, 9 } << 7.0;
+        QTest::newRow("one point") << QList<qint64> { 0 } << QList<double> { 4.5 } << 4.5;
+    }
+    void finalMetricIsHighestStep()
+    {
+        QFETCH(QList<qint64>, steps);
+        QFETCH(QList<double>, values);
+        QFETCH(double, expected);
+        auto store = openStore(m_dir.filePath("final.sqlite").toStdString());
+        QVERIFY(store);
+        const int64_t run = createRun(*store, "r");
+        std::vector<MetricPoint> batch;
+        for (qsizetype i = 0; i < steps.size(); ++i)
+            batch.push_back(point(run, "loss", steps[i], values[i]));
+        batch.push_back(point(run, "loss", 1000, -1.0, 1)); // other workers do not count
+        QVERIFY(store->appendMetrics(batch).ok());
+        auto runs = store->listRuns();
+        QVERIFY(runs);
+        QCOMPARE(runs->front().finalMetrics.at("loss"), expected);
+    }
+
+    void listsNewestFirst()
+    {
+        auto store = openStore(m_dir.filePath("list.sqlite").toStdString());
+        QVERIFY(store);
+        const int64_t first = createRun(*store, "first", "mnist");
+        const int64_t second = createRun(*store, "second", "fashion");
+        const int64_t third = createRun(*store, "third", "mnist");
+        auto runs = store->listRuns();
+        QVERIFY(runs);
+        QCOMPARE(runs->size(), size_t(3));
+        QCOMPARE((*runs)[0].id, third);
+        QCOMPARE((*runs)[1].id, second);
+        QCOMPARE((*runs)[1].experiment, std::string("fashion"));
+        QCOMPARE((*runs)[2].id, first);
+    }
+
+    void reopenKeepsEverything()
+    {
+        const std::string path = m_dir.filePath("reopen.sqlite").toStdString();
+        int64_t run = 0;
+        {
+            auto store = openStore(path);
+            QVERIFY(store);
+            run = createRun(*store, "kept");
+            QVERIFY(store->appendMetrics(std::vector { point(run, "loss", 7, 0.25) }).ok());
+            QVERIFY(store->finishRun(run, RunStatus::Failed, "out of memory").ok());
+        }
+        auto store = openStore(path);
+        QVERIFY(store);
+        QCOMPARE(store->schemaVersion(), 1);
+        auto details = store->runDetails(run);
+        QVERIFY(details);
+        QCOMPARE(details->name, std::string("kept"));
+        QCOMPARE(store::toString(details->status), std::string("failed"));
+        QCOMPARE(details->error, std::string("out of memory"));
+        QCOMPARE(details->params.size(), size_t(1));
+        QCOMPARE(details->finalMetrics.at("loss"), 0.25);
+        QCOMPARE(store->listRuns()->size(), size_t(1));
+    }
+
+    void unknownRunIsNotFound()
+    {
+        const std::string path = m_dir.filePath("unknown.sqlite").toStdString();
+        auto store = openStore(path);
+        QVERIFY(store);
+        auto details = store->runDetails(42);
+        QVERIFY(!details);
+        QCOMPARE(details.error().kind(), common::ErrorKind::NotFound);
+        QCOMPARE(details.error().message(), "no run 42 in " + path);
+        auto finished = store->finishRun(42, RunStatus::Finished);
+        QVERIFY(!finished.ok());
+        QCOMPARE(finished.error().kind(), common::ErrorKind::NotFound);
+    }
+
+    void statusSpelling()
+    {
+        QCOMPARE(store::toString(RunStatus::Running), std::string("running"));
+        QCOMPARE(store::toString(RunStatus::Cancelled), std::string("cancelled"));
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_APPLESS_MAIN(TestExperimentStore)
+
+#include "tst_experiment_store.moc"
