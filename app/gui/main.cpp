@@ -9,7 +9,7 @@
 #include "main_window.h"
 #include "tr.h"
 
-#include "common/paths.h"           // for version()
+#include "common/paths.h" // for version()
 #include "store/experiment_store.h" // for defaultPath()
 
 #include <QApplication>
@@ -36,14 +36,13 @@ void installTranslators(QApplication& app)
 {
     auto qtTranslator = new QTranslator(&app);
     if (qtTranslator->load(QLocale::system(), QStringLiteral("qtbase"), QStringLiteral("_"),
-                           QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         QCoreApplication::installTranslator(qtTranslator);
     // English is the fallback: it holds the plural forms of the English source strings.
     auto translator = new QTranslator(&app);
-    for (const QLocale& locale : {QLocale::system(), QLocale(QLocale::English)}) {
+    for (const QLocale& locale : { QLocale::system(), QLocale(QLocale::English) }) {
         if (translator->load(locale, QLatin1String(ts::gui::Constants::TranslationsPrefix),
-                             QStringLiteral("_"),
-                             QLatin1String(ts::gui::Constants::TranslationsPath))) {
+                QStringLiteral("_"), QLatin1String(ts::gui::Constants::TranslationsPath))) {
             QCoreApplication::installTranslator(translator);
             break;
         }
@@ -79,16 +78,15 @@ int main(int argc, char* argv[])
         Tr::tr("TrainStudio: browse training runs and compare their metrics."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption storeOption(
-        QStringLiteral("store"), Tr::tr("Open the experiment store at <path>."), Tr::tr("path"),
+    const QCommandLineOption storeOption(QStringLiteral("store"),
+        Tr::tr("Open the experiment store at <path>."), Tr::tr("path"),
         QString::fromStdString(ts::store::ExperimentStore::defaultPath()));
-    const QCommandLineOption runOption(QStringLiteral("run"), Tr::tr("Select the run <id> at start."),
-                                       Tr::tr("id"));
-    const QCommandLineOption grabOption(
-        QStringLiteral("grab"),
+    const QCommandLineOption runOption(
+        QStringLiteral("run"), Tr::tr("Select the run <id> at start."), Tr::tr("id"));
+    const QCommandLineOption grabOption(QStringLiteral("grab"),
         Tr::tr("Save a screenshot of the window to <file> once the data is loaded, then exit."),
         Tr::tr("file"));
-    parser.addOptions({storeOption, runOption, grabOption});
+    parser.addOptions({ storeOption, runOption, grabOption });
     parser.process(app);
 
     qint64 runId = -1;

@@ -34,7 +34,7 @@ struct MainWindow::Private
     QLabel* computeLabel = nullptr;
     RunChartWidget* chart = nullptr;
     QTimer* refreshTimer = nullptr;
-    QString computeText;         // unelided text of computeLabel
+    QString computeText; // unelided text of computeLabel
     bool restoringSelection = false; // a refresh re-selects the run: do not reload twice
 };
 
@@ -75,8 +75,8 @@ void MainWindow::setUpWidgets()
     d->errorLabel->setObjectName(QStringLiteral("errorLabel"));
     d->errorLabel->setWordWrap(true);
     d->errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    d->errorLabel->setStyleSheet(QStringLiteral(
-        "QLabel { background: #fdecea; color: #8a1c12; border: 1px solid #f5c2bd; padding: 8px; }"));
+    d->errorLabel->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #8a1c12; "
+                                                "border: 1px solid #f5c2bd; padding: 8px; }"));
     d->errorLabel->hide();
 
     auto runsPanel = new QWidget;
@@ -90,7 +90,7 @@ void MainWindow::setUpWidgets()
     splitter->addWidget(runsPanel);
     splitter->addWidget(d->chart);
     // The chart gets most of the height; the table still shows a handful of runs.
-    splitter->setSizes({Constants::WindowHeight / 3, Constants::WindowHeight * 2 / 3});
+    splitter->setSizes({ Constants::WindowHeight / 3, Constants::WindowHeight * 2 / 3 });
     splitter->setStretchFactor(1, 1);
     splitter->setChildrenCollapsible(false);
 
@@ -127,20 +127,20 @@ void MainWindow::openStore()
     }
     d->store = std::move(*store);
     refresh();
-    d->runsView->resizeColumnsToContents();
     d->refreshTimer->start();
 }
 
 void MainWindow::showComputeBackend()
 {
-    auto selection = tensor::selectBackend(tensor::DeviceRequest::Auto,
-                                           tensor::defaultCpuThreads());
+    auto selection
+        = tensor::selectBackend(tensor::DeviceRequest::Auto, tensor::defaultCpuThreads());
     if (!selection) {
         const QString reason = QString::fromStdString(selection.error().message());
         d->computeText = Tr::tr("Compute: unavailable (%1)").arg(reason);
         d->computeLabel->setToolTip(reason);
     } else {
-        d->computeText = Tr::tr("Compute: %1").arg(QString::fromStdString(selection->backend->name()));
+        d->computeText
+            = Tr::tr("Compute: %1").arg(QString::fromStdString(selection->backend->name()));
         if (!selection->note.empty()) {
             const QString note = QString::fromStdString(selection->note);
             d->computeText += QStringLiteral(" — ") + note;
@@ -178,6 +178,8 @@ void MainWindow::updateComputeLabel()
 void MainWindow::updateRunCount(int count)
 {
     d->runCountLabel->setText(Tr::tr("%n run(s) in this store", nullptr, count));
+    // New runs may bring longer names; without runs the headers still need their full width.
+    d->runsView->resizeColumnsToContents();
 }
 
 void MainWindow::resizeEvent(QResizeEvent* event)
@@ -270,7 +272,9 @@ void MainWindow::showRunChart(qint64 id)
         return;
     }
     if (common::Result shown = d->chart->showRun(*d->store, *run); !shown)
-        showError(Tr::tr("Cannot read the metrics of run %1: %2").arg(id).arg(storeErrorText(shown.error())));
+        showError(Tr::tr("Cannot read the metrics of run %1: %2")
+                      .arg(id)
+                      .arg(storeErrorText(shown.error())));
 }
 
 } // namespace ts::gui

@@ -101,15 +101,15 @@ double MetricSeriesModel::stepMax() const
 
 double MetricSeriesModel::valueMin() const
 {
-    const auto it = std::min_element(d->points.begin(), d->points.end(),
-                                     [](QPointF a, QPointF b) { return a.y() < b.y(); });
+    const auto it = std::min_element(
+        d->points.begin(), d->points.end(), [](QPointF a, QPointF b) { return a.y() < b.y(); });
     return it == d->points.end() ? 0.0 : it->y();
 }
 
 double MetricSeriesModel::valueMax() const
 {
-    const auto it = std::max_element(d->points.begin(), d->points.end(),
-                                     [](QPointF a, QPointF b) { return a.y() < b.y(); });
+    const auto it = std::max_element(
+        d->points.begin(), d->points.end(), [](QPointF a, QPointF b) { return a.y() < b.y(); });
     return it == d->points.end() ? 0.0 : it->y();
 }
 

@@ -62,7 +62,7 @@ void setNiceRange(QValueAxis* axis, double min, double max)
     const double rough = (max - min) / 5.0;
     const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
     double step = 10.0 * magnitude;
-    for (const double factor : {1.0, 2.0, 2.5, 5.0}) {
+    for (const double factor : { 1.0, 2.0, 2.5, 5.0 }) {
         if (factor * magnitude >= rough) {
             step = factor * magnitude;
             break;
@@ -121,7 +121,6 @@ RunChartWidget::RunChartWidget(QWidget* parent)
     d->stepAxis = addAxis(d->chart, Tr::tr("Step"), Qt::AlignBottom);
     d->lossAxis = addAxis(d->chart, Tr::tr("Loss"), Qt::AlignLeft);
     d->accuracyAxis = addAxis(d->chart, Tr::tr("Accuracy"), Qt::AlignRight);
-    d->accuracyAxis->setLabelFormat(QStringLiteral("%.1f"));
     d->accuracyAxis->setGridLineVisible(false);
     tintAxis(d->lossAxis, d->loss->color());
     tintAxis(d->accuracyAxis, d->accuracy->color());
@@ -149,8 +148,7 @@ RunChartWidget::RunChartWidget(QWidget* parent)
 
 RunChartWidget::~RunChartWidget() = default;
 
-common::Result RunChartWidget::showRun(store::ExperimentStore& store,
-                                       const store::RunSummary& run)
+common::Result RunChartWidget::showRun(store::ExperimentStore& store, const store::RunSummary& run)
 {
     d->run = run.id;
     d->chart->setTitle(QString::fromStdString(run.name));
@@ -208,13 +206,14 @@ void RunChartWidget::rescaleAxes()
     const MetricSeriesModel* loss = d->lossModel;
     const MetricSeriesModel* accuracy = d->accuracyModel;
 
-    // Training starts at step 0; the axis ends at the last step either series reached.
+    // Training starts at step 0. The headroom keeps the last point (often the one epoch's
+    // accuracy) off the plot's edge, where its marker would be cut in half.
     const double stepMax = std::max(loss->stepMax(), accuracy->stepMax());
-    setNiceRange(d->stepAxis, 0.0, stepMax > 0 ? stepMax : 1.0);
+    setNiceRange(d->stepAxis, 0.0, stepMax > 0 ? stepMax * 1.02 : 1.0);
 
     // Losses are non-negative: starting at 0 shows how far training has brought them down.
     const double lossMax = loss->rowCount() > 0 ? loss->valueMax() : 1.0;
-    setNiceRange(d->lossAxis, std::min(0.0, loss->valueMin()), lossMax > 0 ? lossMax : 1.0);
+    setNiceRange(d->lossAxis, std::min(0.0, loss->valueMin()), lossMax > 0 ? lossMax * 1.02 : 1.0);
 
     // Accuracy stays within 0..1; zoom in to the tenths around the values reached.
     double accuracyMin = 0.0;
@@ -223,15 +222,15 @@ void RunChartWidget::rescaleAxes()
         accuracyMin = std::max(0.0, std::floor((accuracy->valueMin() - 0.05) * 10.0) / 10.0);
         accuracyMax = std::min(1.0, std::ceil((accuracy->valueMax() + 0.02) * 10.0) / 10.0);
     }
-    // Ticks every 0.1, or every 0.2 on a wide range, so the labels stay round numbers.
-    double ticksPerUnit = 10.0;
-    if (accuracyMax - accuracyMin > 0.5) {
-        ticksPerUnit = 5.0;
-        accuracyMin = std::floor(accuracyMin * ticksPerUnit + 1e-9) / ticksPerUnit;
-        accuracyMax = std::min(1.0, std::ceil(accuracyMax * ticksPerUnit - 1e-9) / ticksPerUnit);
-    }
+    // Round ticks: every 0.05 on a narrow range, 0.1 on a medium one, 0.2 on a wide one.
+    const double span = accuracyMax - accuracyMin;
+    const double ticksPerUnit = span <= 0.2 + 1e-9 ? 20.0 : span <= 0.5 + 1e-9 ? 10.0 : 5.0;
+    accuracyMin = std::floor(accuracyMin * ticksPerUnit + 1e-9) / ticksPerUnit;
+    accuracyMax = std::min(1.0, std::ceil(accuracyMax * ticksPerUnit - 1e-9) / ticksPerUnit);
     d->accuracyAxis->setRange(accuracyMin, accuracyMax);
     d->accuracyAxis->setTickCount(int(std::lround((accuracyMax - accuracyMin) * ticksPerUnit)) + 1);
+    d->accuracyAxis->setLabelFormat(
+        ticksPerUnit > 10.0 ? QStringLiteral("%.2f") : QStringLiteral("%.1f"));
 }
 
 } // namespace ts::gui

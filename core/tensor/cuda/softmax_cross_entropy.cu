@@ -30,12 +30,10 @@ struct MaxOp
 
 struct SumOp
 {
-    template <typename T>
-    __device__ T operator()(T a, T b) const { return a + b; }
+    template <typename T> __device__ T operator()(T a, T b) const { return a + b; }
 };
 
-template <typename T, typename Op>
-__device__ T warpReduce(T v, Op op)
+template <typename T, typename Op> __device__ T warpReduce(T v, Op op)
 {
     for (int offset = WarpSize / 2; offset > 0; offset /= 2)
         v = op(v, __shfl_xor_sync(FullMask, v, offset));
@@ -43,8 +41,7 @@ __device__ T warpReduce(T v, Op op)
 }
 
 // Every thread of the block gets the reduction of `v` (blockDim.x: a multiple of 32).
-template <typename T, typename Op>
-__device__ T blockReduce(T v, Op op, T identity)
+template <typename T, typename Op> __device__ T blockReduce(T v, Op op, T identity)
 {
     __shared__ T partial[WarpSize];
     v = warpReduce(v, op);
@@ -66,9 +63,8 @@ __device__ int64_t classIndex(float label, int64_t classes)
     return valid ? static_cast<int64_t>(label) : -1;
 }
 
-__global__ void softmaxCrossEntropyKernel(const float* logits, const float* labels,
-                                          float* dlogits, float* rowLoss, int64_t classes,
-                                          float invRows, LossResult* result)
+__global__ void softmaxCrossEntropyKernel(const float* logits, const float* labels, float* dlogits,
+    float* rowLoss, int64_t classes, float invRows, LossResult* result)
 {
     const int64_t row = blockIdx.x;
     const float* z = logits + row * classes;
@@ -129,8 +125,8 @@ __device__ void warpArgMax(float& value, int& index)
     }
 }
 
-__global__ void countCorrectKernel(const float* logits, const float* labels, int classes,
-                                   LossResult* result)
+__global__ void countCorrectKernel(
+    const float* logits, const float* labels, int classes, LossResult* result)
 {
     __shared__ float values[WarpSize];
     __shared__ int indices[WarpSize];
@@ -166,8 +162,7 @@ __global__ void countCorrectKernel(const float* logits, const float* labels, int
 } // namespace
 
 void launchSoftmaxCrossEntropy(const float* logits, const float* labels, float* dlogits,
-                               float* rowLoss, int64_t rows, int64_t classes, LossResult* result,
-                               cudaStream_t stream)
+    float* rowLoss, int64_t rows, int64_t classes, LossResult* result, cudaStream_t stream)
 {
     if (rows == 0)
         return;
@@ -185,7 +180,7 @@ void launchMeanLoss(const float* rowLoss, int64_t rows, LossResult* result, cuda
 }
 
 void launchCountCorrect(const float* logits, const float* labels, int64_t rows, int64_t classes,
-                        LossResult* result, cudaStream_t stream)
+    LossResult* result, cudaStream_t stream)
 {
     if (rows == 0)
         return;

@@ -148,12 +148,13 @@ void TstPipelineParser::invalidPipelines()
 
 void TstPipelineParser::syntaxErrorGivesLineAndColumn()
 {
-    // Line 3 ends without a comma: the parser stops at the next key, line 4 column 3.
+    // Line 3 ends without a comma: the parser stops on line 4, at the end of the unexpected
+    // key "stages" (column 10), which is where JSON parsers report it.
     const std::string text = "{\n  \"trainstudio\": 1,\n  \"name\": \"x\"\n  \"stages\": []\n}\n";
     auto spec = pipeline::parsePipeline(text, "p.json", "");
     QVERIFY(!spec.ok());
     const QString message = QString::fromStdString(spec.error().message());
-    QVERIFY2(message.startsWith("p.json:4:3: JSON syntax error: "), qPrintable(message));
+    QVERIFY2(message.startsWith("p.json:4:10: JSON syntax error: "), qPrintable(message));
 }
 
 void TstPipelineParser::missingFileIsNotFound()

@@ -42,17 +42,17 @@ void execRaw(const std::string& path, const char* sql)
     QCOMPARE(sqlite3_exec(db.get(), sql, nullptr, nullptr, nullptr), SQLITE_OK);
 }
 
-QStringList tableNames(const std::string& path)
+// The first column of every row `sql` returns on `path`, read with plain SQLite.
+QStringList queryRaw(const std::string& path, const char* sql)
 {
     sqlite3* raw = nullptr;
     sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
     store::SqlitePtr db(raw);
-    auto query = store::Statement::prepare(
-        db.get(), path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-    QStringList names;
+    auto query = store::Statement::prepare(db.get(), path, sql);
+    QStringList values;
     while (query && query->step().value())
-        names << QString::fromStdString(query->textAt(0));
-    return names;
+        values << QString::fromStdString(query->textAt(0));
+    return values;
 }
 
 std::unique_ptr<ExperimentStore> openStore(const std::string& path)
@@ -104,8 +104,13 @@ private slots:
             QCOMPARE(store->schemaVersion(), ExperimentStore::SchemaVersion);
             QCOMPARE(store->path(), path.toStdString());
         }
-        QCOMPARE(tableNames(path.toStdString()),
+        const std::string storeFile = path.toStdString();
+        QCOMPARE(queryRaw(storeFile,
+                     "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
             QStringList({ "experiments", "metrics", "params", "runs" }));
+        QCOMPARE(queryRaw(storeFile, "PRAGMA user_version"), QStringList { "1" });
+        // WAL persists in the file: the studio reads while a run writes.
+        QCOMPARE(queryRaw(storeFile, "PRAGMA journal_mode"), QStringList { "wal" });
     }
 
     void refusesNewerSchema()
