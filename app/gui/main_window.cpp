@@ -52,7 +52,7 @@ MainWindow::MainWindow(const QString& storePath, QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::setUpWidgets()
+QWidget* MainWindow::createRunsPanel()
 {
     d->runsModel = new RunsModel(this);
     d->sortModel = new QSortFilterProxyModel(this);
@@ -71,6 +71,16 @@ void MainWindow::setUpWidgets()
     d->runsView->horizontalHeader()->setHighlightSections(false);
 
     d->runCountLabel = new QLabel;
+    auto panel = new QWidget;
+    auto layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(d->runCountLabel);
+    layout->addWidget(d->runsView);
+    return panel;
+}
+
+void MainWindow::setUpWidgets()
+{
     d->errorLabel = new QLabel;
     d->errorLabel->setObjectName(QStringLiteral("errorLabel"));
     d->errorLabel->setWordWrap(true);
@@ -79,15 +89,9 @@ void MainWindow::setUpWidgets()
                                                 "border: 1px solid #f5c2bd; padding: 8px; }"));
     d->errorLabel->hide();
 
-    auto runsPanel = new QWidget;
-    auto runsLayout = new QVBoxLayout(runsPanel);
-    runsLayout->setContentsMargins(0, 0, 0, 0);
-    runsLayout->addWidget(d->runCountLabel);
-    runsLayout->addWidget(d->runsView);
-
     d->chart = new RunChartWidget;
     auto splitter = new QSplitter(Qt::Vertical);
-    splitter->addWidget(runsPanel);
+    splitter->addWidget(createRunsPanel());
     splitter->addWidget(d->chart);
     // The chart gets most of the height; the table still shows a handful of runs.
     splitter->setSizes({ Constants::WindowHeight / 3, Constants::WindowHeight * 2 / 3 });

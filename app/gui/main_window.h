@@ -69,6 +69,7 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
+    QWidget* createRunsPanel();
     void setUpWidgets();
     void openStore();
     void showComputeBackend();

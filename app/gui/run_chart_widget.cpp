@@ -53,9 +53,10 @@ void mapSeries(MetricSeriesModel* model, QLineSeries* series, QObject* parent)
     mapper->setModel(model);
 }
 
-// Sets `axis` to [min, max] widened to round ticks (1, 2, 2.5 or 5 times a power of ten), about
-// five intervals, with as many decimals as the tick step needs.
-void setNiceRange(QValueAxis* axis, double min, double max)
+// Sets `axis` to [min, max] plus 3 % headroom (so the last point's marker is not cut in half by
+// the plot's edge), with ticks at round steps (1, 2, 2.5 or 5 times a power of ten, about five of
+// them) and as many decimals as the step needs.
+void setRoundTicks(QValueAxis* axis, double min, double max)
 {
     if (!(max > min))
         max = min + 1.0;
@@ -68,15 +69,26 @@ void setNiceRange(QValueAxis* axis, double min, double max)
             break;
         }
     }
-    const double niceMin = std::floor(min / step + 1e-9) * step;
-    const double niceMax = std::ceil(max / step - 1e-9) * step;
-    axis->setRange(niceMin, niceMax);
-    axis->setTickCount(int(std::lround((niceMax - niceMin) / step)) + 1);
+    axis->setTickType(QValueAxis::TicksDynamic);
+    axis->setTickAnchor(std::floor(min / step + 1e-9) * step);
+    axis->setTickInterval(step);
+    axis->setRange(min, max + 0.03 * (max - min));
     // 2.5 * 10^k needs one decimal more than 10^k.
-    const double fraction = step / magnitude;
-    const int decimals = std::max(0, int(-std::floor(std::log10(step) + 1e-9)))
-        + (std::abs(fraction - 2.5) < 1e-9 && step < 10.0 ? 1 : 0);
+    const bool quarter = std::abs(step / magnitude - 2.5) < 1e-9 && step < 10.0;
+    const int decimals = std::max(0, int(-std::floor(std::log10(step) + 1e-9))) + (quarter ? 1 : 0);
     axis->setLabelFormat(QStringLiteral("%.%1f").arg(decimals));
+}
+
+// A line series of width 2 in the chart, named for the legend.
+QLineSeries* addSeries(QChart* chart, const QString& name)
+{
+    auto series = new QLineSeries;
+    series->setName(name);
+    chart->addSeries(series); // the theme picks its colour here
+    QPen pen = series->pen();
+    pen.setWidthF(2.0);
+    series->setPen(pen);
+    return series;
 }
 
 // Colours an axis like its series, so the reader knows which scale belongs to which line.
@@ -103,32 +115,7 @@ RunChartWidget::RunChartWidget(QWidget* parent)
     titleFont.setBold(true);
     d->chart->setTitleFont(titleFont);
 
-    d->loss = new QLineSeries;
-    d->loss->setName(Tr::tr("Training loss"));
-    d->accuracy = new QLineSeries;
-    d->accuracy->setName(Tr::tr("Test accuracy"));
-    d->accuracy->setPointsVisible(true);
-    d->accuracy->setMarkerSize(Constants::AccuracyMarkerSize);
-    d->chart->addSeries(d->loss);
-    d->chart->addSeries(d->accuracy);
-    QPen lossPen = d->loss->pen();
-    lossPen.setWidthF(2.0);
-    d->loss->setPen(lossPen);
-    QPen accuracyPen = d->accuracy->pen();
-    accuracyPen.setWidthF(2.0);
-    d->accuracy->setPen(accuracyPen);
-
-    d->stepAxis = addAxis(d->chart, Tr::tr("Step"), Qt::AlignBottom);
-    d->lossAxis = addAxis(d->chart, Tr::tr("Loss"), Qt::AlignLeft);
-    d->accuracyAxis = addAxis(d->chart, Tr::tr("Accuracy"), Qt::AlignRight);
-    d->accuracyAxis->setGridLineVisible(false);
-    tintAxis(d->lossAxis, d->loss->color());
-    tintAxis(d->accuracyAxis, d->accuracy->color());
-    d->loss->attachAxis(d->stepAxis);
-    d->loss->attachAxis(d->lossAxis);
-    d->accuracy->attachAxis(d->stepAxis);
-    d->accuracy->attachAxis(d->accuracyAxis);
-
+    createSeriesAndAxes();
     mapSeries(d->lossModel, d->loss, this);
     mapSeries(d->accuracyModel, d->accuracy, this);
 
@@ -147,6 +134,25 @@ RunChartWidget::RunChartWidget(QWidget* parent)
 }
 
 RunChartWidget::~RunChartWidget() = default;
+
+void RunChartWidget::createSeriesAndAxes()
+{
+    d->loss = addSeries(d->chart, Tr::tr("Training loss"));
+    d->accuracy = addSeries(d->chart, Tr::tr("Test accuracy"));
+    d->accuracy->setPointsVisible(true);
+    d->accuracy->setMarkerSize(Constants::AccuracyMarkerSize);
+
+    d->stepAxis = addAxis(d->chart, Tr::tr("Step"), Qt::AlignBottom);
+    d->lossAxis = addAxis(d->chart, Tr::tr("Loss"), Qt::AlignLeft);
+    d->accuracyAxis = addAxis(d->chart, Tr::tr("Accuracy"), Qt::AlignRight);
+    d->accuracyAxis->setGridLineVisible(false);
+    tintAxis(d->lossAxis, d->loss->color());
+    tintAxis(d->accuracyAxis, d->accuracy->color());
+    d->loss->attachAxis(d->stepAxis);
+    d->loss->attachAxis(d->lossAxis);
+    d->accuracy->attachAxis(d->stepAxis);
+    d->accuracy->attachAxis(d->accuracyAxis);
+}
 
 common::Result RunChartWidget::showRun(store::ExperimentStore& store, const store::RunSummary& run)
 {
@@ -206,14 +212,13 @@ void RunChartWidget::rescaleAxes()
     const MetricSeriesModel* loss = d->lossModel;
     const MetricSeriesModel* accuracy = d->accuracyModel;
 
-    // Training starts at step 0. The headroom keeps the last point (often the one epoch's
-    // accuracy) off the plot's edge, where its marker would be cut in half.
+    // Training starts at step 0.
     const double stepMax = std::max(loss->stepMax(), accuracy->stepMax());
-    setNiceRange(d->stepAxis, 0.0, stepMax > 0 ? stepMax * 1.02 : 1.0);
+    setRoundTicks(d->stepAxis, 0.0, stepMax > 0 ? stepMax : 1.0);
 
     // Losses are non-negative: starting at 0 shows how far training has brought them down.
     const double lossMax = loss->rowCount() > 0 ? loss->valueMax() : 1.0;
-    setNiceRange(d->lossAxis, std::min(0.0, loss->valueMin()), lossMax > 0 ? lossMax * 1.02 : 1.0);
+    setRoundTicks(d->lossAxis, std::min(0.0, loss->valueMin()), lossMax > 0 ? lossMax : 1.0);
 
     // Accuracy stays within 0..1; zoom in to the tenths around the values reached.
     double accuracyMin = 0.0;

@@ -51,6 +51,7 @@ public:
     QChartView* chartView() const;
 
 private:
+    void createSeriesAndAxes();
     void rescaleAxes();
 
     struct Private;
