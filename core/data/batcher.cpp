@@ -54,17 +54,26 @@ void Batcher::fill(int64_t batch, tensor::Backend& backend, tensor::Tensor& feat
         features = tensor::Tensor(backend, { rows, cols });
         labels = tensor::Tensor(backend, { rows });
     }
-    m_stagingFeatures.resize(static_cast<size_t>(rows * cols));
-    m_stagingLabels.resize(static_cast<size_t>(rows));
+    // CPU tensors are host memory: gather straight into them. Devices get one upload of a
+    // gathered host copy.
+    const bool host = backend.kind() == tensor::DeviceKind::Cpu;
+    if (!host) {
+        m_stagingFeatures.resize(static_cast<size_t>(rows * cols));
+        m_stagingLabels.resize(static_cast<size_t>(rows));
+    }
+    float* featureRows = host ? features.data() : m_stagingFeatures.data();
+    float* labelRows = host ? labels.data() : m_stagingLabels.data();
     const int64_t first = batch * m_batchSize;
     for (int64_t i = 0; i < rows; ++i) {
         const int64_t source = m_order[static_cast<size_t>(first + i)];
-        std::memcpy(m_stagingFeatures.data() + i * cols, m_data.row(source),
+        std::memcpy(featureRows + i * cols, m_data.row(source),
                     static_cast<size_t>(cols) * sizeof(float));
-        m_stagingLabels[static_cast<size_t>(i)] = m_data.labels[static_cast<size_t>(source)];
+        labelRows[i] = m_data.labels[static_cast<size_t>(source)];
     }
-    features.upload(m_stagingFeatures);
-    labels.upload(m_stagingLabels);
+    if (!host) {
+        features.upload(m_stagingFeatures);
+        labels.upload(m_stagingLabels);
+    }
 }
 
 } // namespace ts::data

@@ -36,7 +36,7 @@ private:
     uint64_t m_seed;
     bool m_shuffle;
     std::vector<int64_t> m_order;
-    std::vector<float> m_stagingFeatures; // host copy of one batch before the upload
+    std::vector<float> m_stagingFeatures; // host copy of one batch before a device upload
     std::vector<float> m_stagingLabels;
 };
 

@@ -130,8 +130,11 @@ void CpuBackend::reluBackward(const Tensor& y, const Tensor& dy, Tensor& dx)
     const float* out = y.data();
     const float* g = dy.data();
     float* d = dx.data();
-    for (int64_t i = 0; i < n; ++i)
-        d[i] = out[i] > 0.0f ? g[i] : 0.0f;
+    // Both loads unconditional, so the compiler turns the select into a vector blend.
+    for (int64_t i = 0; i < n; ++i) {
+        const float grad = g[i];
+        d[i] = out[i] > 0.0f ? grad : 0.0f;
+    }
 }
 
 float CpuBackend::softmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor* dlogits)
