@@ -1,13 +1,10 @@
 // trainstudio-agent: the daemon that runs job ranks on a lab machine. This release has only
 // --help and --version; registration, heartbeats and job execution arrive with the cluster work.
-#include "common/paths.h"
-
-#include <cstdio>
-#include <cstring>
+#include "common/info_only_main.h"
 
 int main(int argc, char** argv)
 {
-    const char* usage =
+    return ts::common::runInfoOnlyMain(argc, argv, "trainstudio-agent",
         "Usage: trainstudio-agent [--help] [--version]\n"
         "\n"
         "The TrainStudio agent daemon runs training jobs on a lab machine for a coordinator\n"
@@ -19,20 +16,5 @@ int main(int argc, char** argv)
         "\n"
         "Options:\n"
         "  -h, --help     show this help and exit\n"
-        "  --version      print the version and exit\n";
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-        if (!std::strcmp(argv[i], "--version")) {
-            std::printf("trainstudio-agent %s\n", ts::common::version());
-            return 0;
-        }
-        std::fprintf(stderr, "trainstudio-agent: unknown option '%s'\n\n%s", argv[i], usage);
-        return 2;
-    }
-    std::fprintf(stderr, "trainstudio-agent: the agent daemon is not available in this release "
-                         "(see --help)\n");
-    return 2;
+        "  --version      print the version and exit\n");
 }

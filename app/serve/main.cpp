@@ -1,13 +1,10 @@
 // trainstudio-serve: the inference service for deployment bundles. This release has only --help
 // and --version; serving, drift monitoring and A/B routing arrive with the deploy work.
-#include "common/paths.h"
-
-#include <cstdio>
-#include <cstring>
+#include "common/info_only_main.h"
 
 int main(int argc, char** argv)
 {
-    const char* usage =
+    return ts::common::runInfoOnlyMain(argc, argv, "trainstudio-serve",
         "Usage: trainstudio-serve [--help] [--version]\n"
         "\n"
         "The TrainStudio inference service serves a signed deployment bundle over HTTP.\n"
@@ -18,20 +15,5 @@ int main(int argc, char** argv)
         "\n"
         "Options:\n"
         "  -h, --help     show this help and exit\n"
-        "  --version      print the version and exit\n";
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-        if (!std::strcmp(argv[i], "--version")) {
-            std::printf("trainstudio-serve %s\n", ts::common::version());
-            return 0;
-        }
-        std::fprintf(stderr, "trainstudio-serve: unknown option '%s'\n\n%s", argv[i], usage);
-        return 2;
-    }
-    std::fprintf(stderr, "trainstudio-serve: serving is not available in this release "
-                         "(see --help)\n");
-    return 2;
+        "  --version      print the version and exit\n");
 }

@@ -35,7 +35,8 @@ size_t editDistance(const std::string& a, const std::string& b)
         size_t diagonal = row[0];
         row[0] = i;
         for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t substitution = diagonal + (std::tolower(a[i - 1]) != std::tolower(b[j - 1]));
+            const size_t substitution
+                = diagonal + (std::tolower(a[i - 1]) != std::tolower(b[j - 1]));
             diagonal = row[j];
             row[j] = std::min({ row[j] + 1, row[j - 1] + 1, substitution });
         }
@@ -107,12 +108,12 @@ public:
     }
 
     std::string choice(const std::string& key, const std::vector<std::string>& allowed,
-                       const std::string* fallback = nullptr)
+        const std::string* fallback = nullptr)
     {
         const std::string value = string(key, fallback);
         if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
             throw FieldError { pathOf(key),
-                               "unknown value '" + value + "'; expected one of: " + joined(allowed) };
+                "unknown value '" + value + "'; expected one of: " + joined(allowed) };
         return value;
     }
 
@@ -125,13 +126,14 @@ public:
             throw FieldError { pathOf(key), "must be an integer, got " + typeName(*v) };
         const auto n = v->get<int64_t>();
         if (n < min || n > max)
-            throw FieldError { pathOf(key), "must be between " + std::to_string(min) + " and "
-                                   + std::to_string(max) + ", got " + std::to_string(n) };
+            throw FieldError { pathOf(key),
+                "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got "
+                    + std::to_string(n) };
         return n;
     }
 
-    double number(const std::string& key, double min, double max, double fallback,
-                  bool minExclusive = false)
+    double number(
+        const std::string& key, double min, double max, double fallback, bool minExclusive = false)
     {
         const json* v = optional(key);
         if (!v)
@@ -173,11 +175,12 @@ private:
 std::string resolvePath(const std::string& file, const std::string& baseDir)
 {
     std::filesystem::path p(file);
-    return p.is_absolute() || baseDir.empty() ? file : (std::filesystem::path(baseDir) / p).string();
+    return p.is_absolute() || baseDir.empty() ? file
+                                              : (std::filesystem::path(baseDir) / p).string();
 }
 
-SplitFiles readSplit(ObjectReader& parent, const std::string& key, SourceFormat format,
-                     const std::string& baseDir)
+SplitFiles readSplit(
+    ObjectReader& parent, const std::string& key, SourceFormat format, const std::string& baseDir)
 {
     ObjectReader split(parent.required(key), parent.pathOf(key));
     SplitFiles files;
@@ -216,10 +219,10 @@ PrepSpec readPrep(ObjectReader& stage)
     const std::string none = "none";
     const std::string scale = stage.choice("scale", kinds, &none);
     PrepSpec prep;
-    prep.scale = scale == "unit"        ? data::ScaleKind::Unit
-        : scale == "min-max"            ? data::ScaleKind::MinMax
-        : scale == "standardize"        ? data::ScaleKind::Standardize
-                                        : data::ScaleKind::None;
+    prep.scale = scale == "unit" ? data::ScaleKind::Unit
+        : scale == "min-max"     ? data::ScaleKind::MinMax
+        : scale == "standardize" ? data::ScaleKind::Standardize
+                                 : data::ScaleKind::None;
     stage.finish();
     return prep;
 }
@@ -232,12 +235,13 @@ nn::ModelSpec readModel(ObjectReader& train)
     if (spec.type == "mlp") {
         const json& hidden = model.required("hidden");
         if (!hidden.is_array() || hidden.empty())
-            throw FieldError { model.pathOf("hidden"), "must be a non-empty array of layer widths" };
+            throw FieldError { model.pathOf("hidden"),
+                "must be a non-empty array of layer widths" };
         for (size_t i = 0; i < hidden.size(); ++i) {
             if (!hidden[i].is_number_integer() || hidden[i].get<int64_t>() < 1
                 || hidden[i].get<int64_t>() > 1'000'000)
                 throw FieldError { model.pathOf("hidden") + "[" + std::to_string(i) + "]",
-                                   "must be an integer between 1 and 1000000" };
+                    "must be an integer between 1 and 1000000" };
             spec.hidden.push_back(hidden[i].get<int64_t>());
         }
     }
@@ -254,11 +258,11 @@ TrainSpec readTrain(ObjectReader& stage)
     train.model = readModel(stage);
     ObjectReader optimizer(stage.required("optimizer"), stage.pathOf("optimizer"));
     optimizer.choice("type", { "sgd" });
-    train.optimizer.learningRate =
-        static_cast<float>(optimizer.number("learningRate", 0.0, 100.0, 0.01, true));
+    train.optimizer.learningRate
+        = static_cast<float>(optimizer.number("learningRate", 0.0, 100.0, 0.01, true));
     train.optimizer.momentum = static_cast<float>(optimizer.number("momentum", 0.0, 0.999999, 0.0));
-    train.optimizer.weightDecay =
-        static_cast<float>(optimizer.number("weightDecay", 0.0, 1.0, 0.0));
+    train.optimizer.weightDecay
+        = static_cast<float>(optimizer.number("weightDecay", 0.0, 1.0, 0.0));
     optimizer.finish();
     const int64_t oneEpoch = 1, batch = 64, seed = 0, autoThreads = 0, logEvery = 50;
     train.epochs = static_cast<int>(stage.integer("epochs", 1, 100000, &oneEpoch));
@@ -288,7 +292,7 @@ EvaluateSpec readEvaluate(ObjectReader& stage, const std::string& path)
             const json& m = (*metrics)[i];
             if (!m.is_string() || (m != "accuracy" && m != "loss"))
                 throw FieldError { path + ".metrics[" + std::to_string(i) + "]",
-                                   "unknown metric; expected one of: accuracy, loss" };
+                    "unknown metric; expected one of: accuracy, loss" };
             evaluate.metrics.push_back(m.get<std::string>());
         }
     }
@@ -307,17 +311,19 @@ void readStages(const json& stages, PipelineSpec& spec, const std::string& baseD
     for (size_t i = 0; i < stages.size(); ++i) {
         const std::string path = "stages[" + std::to_string(i) + "]";
         if (!stages[i].is_object() || stages[i].size() != 1)
-            throw FieldError { path, "must be an object with exactly one key, the stage kind ("
-                                   + joined(order) + ")" };
+            throw FieldError { path,
+                "must be an object with exactly one key, the stage kind (" + joined(order) + ")" };
         const std::string kind = stages[i].begin().key();
         const auto position = std::find(order.begin(), order.end(), kind);
         if (position == order.end())
             throw FieldError { path + "." + kind,
-                               "unknown stage kind; expected one of: " + joined(order) };
+                "unknown stage kind; expected one of: " + joined(order) };
         const auto index = static_cast<size_t>(position - order.begin());
         if (index < nextAllowed)
-            throw FieldError { path + "." + kind, "stage out of order or repeated; stages run "
-                                                  "in the order " + joined(order) };
+            throw FieldError { path + "." + kind,
+                "stage out of order or repeated; stages run "
+                "in the order "
+                    + joined(order) };
         nextAllowed = index + 1;
         present.insert(kind);
         ObjectReader stage(stages[i].begin().value(), path + "." + kind);
@@ -337,8 +343,8 @@ void readStages(const json& stages, PipelineSpec& spec, const std::string& baseD
 
 } // namespace
 
-Expected<PipelineSpec> parsePipeline(const std::string& text, const std::string& origin,
-                                     const std::string& baseDir)
+Expected<PipelineSpec> parsePipeline(
+    const std::string& text, const std::string& origin, const std::string& baseDir)
 {
     json root;
     try {
@@ -351,9 +357,9 @@ Expected<PipelineSpec> parsePipeline(const std::string& text, const std::string&
         const size_t column = lineStart == std::string::npos ? offset : offset - lineStart - 1;
         std::string what = e.what();
         what = what.substr(what.find("parse error") == std::string::npos ? 0 : what.find(':') + 2);
-        return Error(ErrorKind::InvalidInput, origin + ":" + std::to_string(line) + ":"
-                         + std::to_string(std::max<size_t>(column, 1)) + ": JSON syntax error: "
-                         + what);
+        return Error(ErrorKind::InvalidInput,
+            origin + ":" + std::to_string(line) + ":" + std::to_string(std::max<size_t>(column, 1))
+                + ": JSON syntax error: " + what);
     }
     PipelineSpec spec;
     spec.origin = origin;
@@ -362,9 +368,10 @@ Expected<PipelineSpec> parsePipeline(const std::string& text, const std::string&
         ObjectReader top(root, "");
         const int64_t version = top.integer("trainstudio", 1, 1000, nullptr);
         if (version > SpecVersion)
-            throw FieldError { "trainstudio", "pipeline spec version " + std::to_string(version)
-                                   + " is newer than this TrainStudio supports ("
-                                   + std::to_string(SpecVersion) + ")" };
+            throw FieldError { "trainstudio",
+                "pipeline spec version " + std::to_string(version)
+                    + " is newer than this TrainStudio supports (" + std::to_string(SpecVersion)
+                    + ")" };
         spec.name = top.string("name");
         const std::string fallback = "default";
         spec.experiment = top.string("experiment", &fallback);
@@ -382,9 +389,9 @@ Expected<PipelineSpec> loadPipeline(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        return Error(ErrorKind::NotFound, path + ": cannot open the pipeline file ("
-                         + (std::filesystem::exists(path) ? "permission denied" : "no such file")
-                         + ")");
+        return Error(ErrorKind::NotFound,
+            path + ": cannot open the pipeline file ("
+                + (std::filesystem::exists(path) ? "permission denied" : "no such file") + ")");
     std::ostringstream text;
     text << in.rdbuf();
     const auto baseDir = std::filesystem::absolute(path).parent_path().string();

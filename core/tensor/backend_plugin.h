@@ -2,7 +2,8 @@
 //
 // A plugin exports two functions with C linkage:
 //   int tsBackendPluginAbi(void);  returns TS_BACKEND_PLUGIN_ABI of the headers it was built with
-//   int tsBackendPluginCreate(int device, ts::tensor::Backend** out, char* error, size_t errorSize);
+//   int tsBackendPluginCreate(int device, ts::tensor::Backend** out, char* error, size_t
+//   errorSize);
 //       returns 0 and a new backend (owned by the caller, deleted with `delete`) in *out,
 //       or non-zero with a NUL-terminated reason in `error` ("cudaErrorNoDevice: no CUDA-capable
 //       device is detected").
@@ -18,6 +19,6 @@
 
 extern "C" {
 using TsBackendPluginAbiFn = int (*)();
-using TsBackendPluginCreateFn = int (*)(int device, ts::tensor::Backend** out, char* error,
-                                        size_t errorSize);
+using TsBackendPluginCreateFn
+    = int (*)(int device, ts::tensor::Backend** out, char* error, size_t errorSize);
 }

@@ -4,8 +4,8 @@
 #include "tensor/backend_plugin.h"
 #include "tensor/cpu/cpu_backend.h"
 
-#include <dlfcn.h>   // for dlopen, dlsym
-#include <sched.h>   // for sched_getaffinity
+#include <dlfcn.h> // for dlopen, dlsym
+#include <sched.h> // for sched_getaffinity
 
 #include <cstdlib>
 #include <filesystem>
@@ -61,11 +61,11 @@ const LoadedPlugin& cudaPlugin()
                 return;
             }
             auto abi = reinterpret_cast<TsBackendPluginAbiFn>(dlsym(handle, "tsBackendPluginAbi"));
-            auto create = reinterpret_cast<TsBackendPluginCreateFn>(
-                dlsym(handle, "tsBackendPluginCreate"));
+            auto create
+                = reinterpret_cast<TsBackendPluginCreateFn>(dlsym(handle, "tsBackendPluginCreate"));
             if (!abi || !create || abi() != TS_BACKEND_PLUGIN_ABI) {
-                plugin.error = file + " is not a TrainStudio " + std::to_string(TS_BACKEND_PLUGIN_ABI)
-                    + " backend plugin (stale build?)";
+                plugin.error = file + " is not a TrainStudio "
+                    + std::to_string(TS_BACKEND_PLUGIN_ABI) + " backend plugin (stale build?)";
                 return;
             }
             plugin.create = create;
@@ -112,9 +112,10 @@ Expected<BackendSelection> selectBackend(DeviceRequest request, int cpuThreads)
     if (cuda)
         return BackendSelection { std::move(*cuda), {} };
     if (request == DeviceRequest::Cuda)
-        return std::move(cuda).error().wrap("device \"cuda\" was requested but CUDA is unavailable");
+        return std::move(cuda).error().wrap(
+            "device \"cuda\" was requested but CUDA is unavailable");
     return BackendSelection { createCpuBackend(cpuThreads),
-                              "CUDA not used: " + cuda.error().message() };
+        "CUDA not used: " + cuda.error().message() };
 }
 
 } // namespace ts::tensor

@@ -9,6 +9,7 @@
 // without linking the core library.
 #pragma once
 
+#include "common/assert.h"
 #include "tensor/backend.h"
 
 #include <cstdint>
@@ -48,8 +49,8 @@ public:
     {
         const auto count = static_cast<size_t>(elementCount(m_shape));
         Backend* owner = m_backend;
-        m_data = std::shared_ptr<float>(backend.allocate(count),
-                                        [owner](float* p) { owner->deallocate(p); });
+        m_data = std::shared_ptr<float>(
+            backend.allocate(count), [owner](float* p) { owner->deallocate(p); });
     }
 
     static Tensor zeros(Backend& backend, Shape shape)
@@ -106,5 +107,25 @@ private:
     Shape m_strides;
     std::shared_ptr<float> m_data;
 };
+
+struct GemmShape
+{
+    int64_t m; // rows of op(a) and c
+    int64_t n; // columns of op(b) and c
+    int64_t k; // the shared dimension
+};
+
+// The sizes of c = op(a) * op(b) on the matrix views; aborts when the operands do not fit.
+inline GemmShape gemmShape(
+    Transpose transA, Transpose transB, const Tensor& a, const Tensor& b, const Tensor& c)
+{
+    const bool ta = transA == Transpose::Yes;
+    const bool tb = transB == Transpose::Yes;
+    const GemmShape shape { ta ? a.cols() : a.rows(), tb ? b.rows() : b.cols(),
+        ta ? a.rows() : a.cols() };
+    TS_ASSERT((tb ? b.cols() : b.rows()) == shape.k);
+    TS_ASSERT(c.rows() == shape.m && c.cols() == shape.n);
+    return shape;
+}
 
 } // namespace ts::tensor

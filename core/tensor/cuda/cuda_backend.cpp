@@ -204,13 +204,7 @@ void CudaBackend::synchronize()
 void CudaBackend::gemm(Transpose transA, Transpose transB, float alpha, const Tensor& a,
     const Tensor& b, float beta, Tensor& c)
 {
-    const bool ta = transA == Transpose::Yes;
-    const bool tb = transB == Transpose::Yes;
-    const int64_t m = ta ? a.cols() : a.rows();
-    const int64_t k = ta ? a.rows() : a.cols();
-    const int64_t n = tb ? b.rows() : b.cols();
-    TS_ASSERT((tb ? b.cols() : b.rows()) == k);
-    TS_ASSERT(c.rows() == m && c.cols() == n);
+    const auto [m, n, k] = gemmShape(transA, transB, a, b, c);
     if (m == 0 || n == 0)
         return;
     makeCurrent();

@@ -31,8 +31,7 @@ Outcome runCli(const QStringList& args, const QString& home)
     if (!p.waitForFinished(120000))
         return {};
     return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-             QString::fromUtf8(p.readAllStandardOutput()),
-             QString::fromUtf8(p.readAllStandardError()) };
+        QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError()) };
 }
 
 void writeFile(const QString& path, const QByteArray& bytes)
@@ -108,8 +107,8 @@ void TstCli::initTestCase()
     gzwrite(gz, "\x12\x34\x56\x78 not an idx file", 24);
     gzclose(gz);
     writeFile(d + "/good.json", csvPipeline(d + "/train.csv", d + "/test.csv"));
-    writeFile(d + "/unknown-model.json",
-              csvPipeline(d + "/train.csv", d + "/test.csv", "transformer"));
+    writeFile(
+        d + "/unknown-model.json", csvPipeline(d + "/train.csv", d + "/test.csv", "transformer"));
     writeFile(d + "/ragged.json", csvPipeline(d + "/ragged.csv", d + "/test.csv"));
     writeFile(d + "/missing-data.json", csvPipeline(d + "/nope.csv", d + "/test.csv"));
     QByteArray idx = R"({ "trainstudio": 1, "name": "bad-idx", "stages": [
@@ -125,12 +124,16 @@ void TstCli::badInput_data()
 {
     QTest::addColumn<QString>("pipeline");
     QTest::addColumn<QString>("expectedInError");
-    QTest::newRow("missing pipeline file") << "absent.json" << "absent.json: cannot open";
-    QTest::newRow("unknown model")
-        << "unknown-model.json" << "stages[2].train.model.type: unknown value 'transformer'";
-    QTest::newRow("missing data file") << "missing-data.json" << "nope.csv";
-    QTest::newRow("corrupt IDX header") << "corrupt-idx.json" << "corrupt-images.gz";
-    QTest::newRow("CSV row with a wrong column count") << "ragged.json" << "ragged.csv:4";
+    QTest::newRow("missing pipeline file") << "absent.json"
+                                           << "absent.json: cannot open";
+    QTest::newRow("unknown model") << "unknown-model.json"
+                                   << "stages[2].train.model.type: unknown value 'transformer'";
+    QTest::newRow("missing data file") << "missing-data.json"
+                                       << "nope.csv";
+    QTest::newRow("corrupt IDX header") << "corrupt-idx.json"
+                                        << "corrupt-images.gz";
+    QTest::newRow("CSV row with a wrong column count") << "ragged.json"
+                                                       << "ragged.csv:4";
 }
 
 void TstCli::badInput()
@@ -138,8 +141,8 @@ void TstCli::badInput()
     QFETCH(QString, pipeline);
     QFETCH(QString, expectedInError);
     const QString store = m_dir.path() + "/bad-input-store.sqlite";
-    const Outcome o = runCli({ "run", m_dir.path() + "/" + pipeline, "--store", store },
-                             m_dir.path());
+    const Outcome o
+        = runCli({ "run", m_dir.path() + "/" + pipeline, "--store", store }, m_dir.path());
     QCOMPARE(o.exitCode, 2);
     const QStringList lines = o.err.trimmed().split('\n');
     QCOMPARE(lines.size(), 1);
@@ -153,8 +156,8 @@ void TstCli::badInput()
 void TstCli::runStoresARunAndPrintsJson()
 {
     const QString store = m_dir.path() + "/store.sqlite";
-    const Outcome o = runCli({ "run", m_dir.path() + "/good.json", "--store", store, "--json" },
-                             m_dir.path());
+    const Outcome o
+        = runCli({ "run", m_dir.path() + "/good.json", "--store", store, "--json" }, m_dir.path());
     QVERIFY2(o.exitCode == 0, qPrintable(o.err));
     const QJsonObject result = QJsonDocument::fromJson(o.out.toUtf8()).object();
     QCOMPARE(result["run_id"].toInt(), 1);
@@ -192,8 +195,8 @@ void TstCli::runsListAndShow()
 
 void TstCli::unknownRunIsBadInput()
 {
-    const Outcome o = runCli({ "runs", "show", "99", "--store", m_dir.path() + "/store.sqlite" },
-                             m_dir.path());
+    const Outcome o
+        = runCli({ "runs", "show", "99", "--store", m_dir.path() + "/store.sqlite" }, m_dir.path());
     QCOMPARE(o.exitCode, 2);
     QVERIFY2(o.err.contains("99"), qPrintable(o.err));
 }
@@ -202,8 +205,10 @@ void TstCli::placeholdersSayWhatIsMissing_data()
 {
     QTest::addColumn<QString>("program");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("agent") << "trainstudio-agent" << "Not yet available in this release";
-    QTest::newRow("serve") << "trainstudio-serve" << "Not yet available in this release";
+    QTest::newRow("agent") << "trainstudio-agent"
+                           << "Not yet available in this release";
+    QTest::newRow("serve") << "trainstudio-serve"
+                           << "Not yet available in this release";
 }
 
 void TstCli::placeholdersSayWhatIsMissing()

@@ -151,8 +151,8 @@ void TstGradients::wholeMlpThroughTheLoss()
         const Floats analytic = p->grad.toHost();
         const Floats numeric = numericGradient(p->value, loss, 1e-3f);
         const double error = ts::test::nmse(analytic, numeric);
-        QVERIFY2(error < 1e-4, qPrintable(QString::fromStdString(p->name)
-                                          + QString(": nmse %1").arg(error)));
+        QVERIFY2(error < 1e-4,
+            qPrintable(QString::fromStdString(p->name) + QString(": nmse %1").arg(error)));
     }
 }
 
