@@ -102,9 +102,10 @@ void TstCli::initTestCase()
     writeFile(d + "/train.csv", blobsCsv(400, 1));
     writeFile(d + "/test.csv", blobsCsv(100, 2));
     writeFile(d + "/ragged.csv", "x0,x1,label\n1,2,0\n3,4,1\n5,6\n");
-    // An IDX file whose magic says "gzip inside gzip": a valid gzip stream of garbage.
+    // A valid gzip stream whose content is not IDX: the header check must refuse it.
     gzFile gz = gzopen(qPrintable(d + "/corrupt-images.gz"), "wb");
-    gzwrite(gz, "\x12\x34\x56\x78 not an idx file", 24);
+    static const char garbage[] = "\x12\x34\x56\x78 not an idx file";
+    gzwrite(gz, garbage, sizeof garbage - 1);
     gzclose(gz);
     writeFile(d + "/good.json", csvPipeline(d + "/train.csv", d + "/test.csv"));
     writeFile(
