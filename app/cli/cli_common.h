@@ -8,7 +8,7 @@ namespace ts::cli {
 // Exit codes, stable for scripts.
 enum ExitCode : int {
     ExitOk = 0,
-    ExitFailure = 1, // something broke that is not the user's input (disk, library, bug)
+    ExitFailure = 1,  // something broke that is not the user's input (disk, library, bug)
     ExitBadInput = 2, // the input is wrong: a file, a field, a value, an unknown run
     ExitCancelled = 130,
 };

@@ -9,7 +9,7 @@
 int main(int argc, char** argv)
 {
     CLI::App app { "TrainStudio command line: train pipelines and query the experiment store",
-        "trainstudio-cli" };
+                   "trainstudio-cli" };
     app.set_version_flag("--version", std::string("trainstudio-cli ") + ts::common::version());
     app.require_subcommand(1);
     int exitCode = ts::cli::ExitOk;

@@ -9,15 +9,15 @@ namespace ts::cli {
 
 ProgressBar::ProgressBar()
     : m_interactive(isatty(STDERR_FILENO) == 1)
-{ }
+{}
 
 std::string ProgressBar::formatDuration(double seconds)
 {
     const auto total = static_cast<long>(std::lround(std::max(0.0, seconds)));
     char text[32];
     if (total >= 3600)
-        std::snprintf(
-            text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+        std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60,
+                      total % 60);
     else
         std::snprintf(text, sizeof text, "%ld:%02ld", total / 60, total % 60);
     return text;
@@ -47,9 +47,9 @@ void ProgressBar::update(const train::Progress& p)
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(Width, '.');
     std::fprintf(stderr, "%sepoch %d/%d [%s] %3d%%  loss %.4f  %s samples/s  ETA %s%s",
-        m_interactive ? "\r" : "", p.epoch + 1, p.epochs, bar.c_str(),
-        static_cast<int>(fraction * 100), p.loss, formatRate(p.samplesPerSecond).c_str(),
-        formatDuration(p.etaSeconds).c_str(), m_interactive ? "  " : "\n");
+                 m_interactive ? "\r" : "", p.epoch + 1, p.epochs, bar.c_str(),
+                 static_cast<int>(fraction * 100), p.loss, formatRate(p.samplesPerSecond).c_str(),
+                 formatDuration(p.etaSeconds).c_str(), m_interactive ? "  " : "\n");
     std::fflush(stderr);
     m_drawn = true;
 }

@@ -38,7 +38,7 @@ class ConsoleListener final : public train::RunListener
 public:
     explicit ConsoleListener(bool quiet)
         : m_quiet(quiet)
-    { }
+    {}
 
     void onStart(const train::RunStart& s) override
     {
@@ -48,12 +48,12 @@ public:
         if (!s.backendNote.empty())
             std::fprintf(stderr, "         %s; using the CPU\n", s.backendNote.c_str());
         std::fprintf(stderr,
-            "Data:    %lld training rows, %lld test rows, %lld features, "
-            "%lld classes\n",
-            (long long)s.trainRows, (long long)s.testRows, (long long)s.features,
-            (long long)s.classes);
+                     "Data:    %lld training rows, %lld test rows, %lld features, "
+                     "%lld classes\n",
+                     (long long)s.trainRows, (long long)s.testRows, (long long)s.features,
+                     (long long)s.classes);
         std::fprintf(stderr, "Model:   %s, %s parameters\n", s.model.c_str(),
-            ProgressBar::formatRate(double(s.parameters)).c_str());
+                     ProgressBar::formatRate(double(s.parameters)).c_str());
         std::fprintf(stderr, "Run %lld started in %s\n", (long long)s.runId, s.storePath.c_str());
     }
 
@@ -94,15 +94,15 @@ int printOutcome(const train::RunOutcome& o, bool json)
     } else {
         if (s.test.rows > 0)
             std::printf("Test accuracy %.4f, test loss %.4f (%lld test rows)\n", s.test.accuracy,
-                s.test.loss, (long long)s.test.rows);
+                        s.test.loss, (long long)s.test.rows);
         std::printf("Trained %d epoch%s, %lld steps in %s (%s samples/s); whole run %.1f s\n",
-            s.epochsDone, s.epochsDone == 1 ? "" : "s", (long long)s.steps,
-            ProgressBar::formatDuration(s.trainSeconds).c_str(),
-            ProgressBar::formatRate(s.samplesPerSecond).c_str(), o.seconds);
+                    s.epochsDone, s.epochsDone == 1 ? "" : "s", (long long)s.steps,
+                    ProgressBar::formatDuration(s.trainSeconds).c_str(),
+                    ProgressBar::formatRate(s.samplesPerSecond).c_str(), o.seconds);
         std::printf("Run %lld %s, stored in %s\n", (long long)o.start.runId,
-            store::toString(o.status).c_str(), o.start.storePath.c_str());
+                    store::toString(o.status).c_str(), o.start.storePath.c_str());
         std::printf("Open it in the studio:  trainstudio --store %s --run %lld\n",
-            o.start.storePath.c_str(), (long long)o.start.runId);
+                    o.start.storePath.c_str(), (long long)o.start.runId);
     }
     return o.status == store::RunStatus::Cancelled ? ExitCancelled : ExitOk;
 }
@@ -116,7 +116,7 @@ int execute(const RunArgs& args)
     options.storePath = args.store;
     if (!args.device.empty())
         options.device = args.device == "cpu" ? tensor::DeviceRequest::Cpu
-            : args.device == "cuda"           ? tensor::DeviceRequest::Cuda
+                : args.device == "cuda"       ? tensor::DeviceRequest::Cuda
                                               : tensor::DeviceRequest::Auto;
     if (args.threads >= 0)
         options.threads = args.threads;
@@ -140,12 +140,12 @@ void addRunCommand(CLI::App& app, int& exitCode)
     CLI::App* run = app.add_subcommand("run", "Train a pipeline on this machine and store the run");
     run->add_option("pipeline", args->pipeline, "Pipeline file (JSON)")->required();
     run->add_option("--store", args->store,
-        "Experiment store file (default: "
-        "$XDG_DATA_HOME/trainstudio/store.sqlite)");
+                    "Experiment store file (default: "
+                    "$XDG_DATA_HOME/trainstudio/store.sqlite)");
     run->add_option("--device", args->device, "Override the pipeline's device")
-        ->check(CLI::IsMember({ "auto", "cpu", "cuda" }));
+            ->check(CLI::IsMember({ "auto", "cpu", "cuda" }));
     run->add_option("--threads", args->threads, "CPU threads (0: all cores)")
-        ->check(CLI::Range(0, 1024));
+            ->check(CLI::Range(0, 1024));
     run->add_flag("--json", args->json, "Print one JSON object with the results (for scripts)");
     run->callback([args, &exitCode] { exitCode = execute(*args); });
 }

@@ -36,11 +36,14 @@ std::string localTime(double unixSeconds)
 
 json toJson(const store::RunSummary& run)
 {
-    json j = { { "id", run.id }, { "experiment", run.experiment }, { "name", run.name },
-        { "status", store::toString(run.status) }, { "backend", run.backend },
-        { "created_at", run.createdAt },
-        { "finished_at", run.finishedAt > 0 ? json(run.finishedAt) : json(nullptr) },
-        { "metrics", run.finalMetrics } };
+    json j = { { "id", run.id },
+               { "experiment", run.experiment },
+               { "name", run.name },
+               { "status", store::toString(run.status) },
+               { "backend", run.backend },
+               { "created_at", run.createdAt },
+               { "finished_at", run.finishedAt > 0 ? json(run.finishedAt) : json(nullptr) },
+               { "metrics", run.finalMetrics } };
     if (!run.error.empty())
         j["error"] = run.error;
     return j;
@@ -56,9 +59,9 @@ common::Expected<std::unique_ptr<store::ExperimentStore>> openExisting(const std
     // Reading commands never create a store as a side effect.
     if (!std::filesystem::exists(path))
         return common::Error(common::ErrorKind::NotFound,
-            path
-                + ": no experiment store here yet (a first "
-                  "'trainstudio-cli run PIPELINE' creates it)");
+                             path
+                                     + ": no experiment store here yet (a first "
+                                       "'trainstudio-cli run PIPELINE' creates it)");
     return store::ExperimentStore::open(path);
 }
 
@@ -78,15 +81,15 @@ int listRuns(const RunsArgs& args)
         return ExitOk;
     }
     std::printf("%-5s %-20s %-20s %-10s %-10s %s\n", "ID", "EXPERIMENT", "RUN", "STATUS",
-        "TEST ACC", "STARTED");
+                "TEST ACC", "STARTED");
     for (const auto& run : *runs) {
         const auto acc = run.finalMetrics.find("test_accuracy");
         char accText[16] = "-";
         if (acc != run.finalMetrics.end())
             std::snprintf(accText, sizeof accText, "%.4f", acc->second);
         std::printf("%-5lld %-20s %-20s %-10s %-10s %s\n", (long long)run.id,
-            run.experiment.c_str(), run.name.c_str(), store::toString(run.status).c_str(), accText,
-            localTime(run.createdAt).c_str());
+                    run.experiment.c_str(), run.name.c_str(), store::toString(run.status).c_str(),
+                    accText, localTime(run.createdAt).c_str());
     }
     if (runs->empty())
         std::printf("(no runs yet in %s)\n", (*store)->path().c_str());
@@ -111,13 +114,13 @@ int showRun(const RunsArgs& args)
         std::printf("%s\n", out.dump().c_str());
         return ExitOk;
     }
-    std::printf(
-        "Run %lld: %s / %s\n", (long long)run->id, run->experiment.c_str(), run->name.c_str());
+    std::printf("Run %lld: %s / %s\n", (long long)run->id, run->experiment.c_str(),
+                run->name.c_str());
     std::printf("  status    %s%s%s\n", store::toString(run->status).c_str(),
-        run->error.empty() ? "" : ": ", run->error.c_str());
+                run->error.empty() ? "" : ": ", run->error.c_str());
     std::printf("  compute   %s\n", run->backend.c_str());
     std::printf("  started   %s\n  finished  %s\n", localTime(run->createdAt).c_str(),
-        localTime(run->finishedAt).c_str());
+                localTime(run->finishedAt).c_str());
     std::printf("Parameters\n");
     for (const auto& [key, value] : run->params)
         std::printf("  %-24s %s\n", key.c_str(), value.c_str());
@@ -139,8 +142,8 @@ void addRunsCommand(CLI::App& app, int& exitCode)
     show->add_option("id", args->runId, "Run id (see 'runs list')")->required();
     for (CLI::App* sub : { list, show }) {
         sub->add_option("--store", args->store,
-            "Experiment store file (default: "
-            "$XDG_DATA_HOME/trainstudio/store.sqlite)");
+                        "Experiment store file (default: "
+                        "$XDG_DATA_HOME/trainstudio/store.sqlite)");
         sub->add_flag("--json", args->json, "Print one JSON object (for scripts)");
     }
     list->callback([args, &exitCode] { exitCode = listRuns(*args); });

@@ -4,9 +4,9 @@
 namespace ts::gui::Constants {
 
 // Metric names as training runs store them.
-inline constexpr char MetricTrainLoss[] = "train_loss"; // per logged step, worker 0
+inline constexpr char MetricTrainLoss[] = "train_loss";       // per logged step, worker 0
 inline constexpr char MetricTestAccuracy[] = "test_accuracy"; // one point per epoch, 0..1
-inline constexpr char MetricTestLoss[] = "test_loss"; // one point per epoch
+inline constexpr char MetricTestLoss[] = "test_loss";         // one point per epoch
 
 // How often the window re-reads the store, so live runs grow while they train.
 inline constexpr int RefreshIntervalMs = 2000;

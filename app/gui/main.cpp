@@ -9,7 +9,7 @@
 #include "main_window.h"
 #include "tr.h"
 
-#include "common/paths.h" // for version()
+#include "common/paths.h"           // for version()
 #include "store/experiment_store.h" // for defaultPath()
 
 #include <QApplication>
@@ -36,13 +36,14 @@ void installTranslators(QApplication& app)
 {
     auto qtTranslator = new QTranslator(&app);
     if (qtTranslator->load(QLocale::system(), QStringLiteral("qtbase"), QStringLiteral("_"),
-            QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+                           QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         QCoreApplication::installTranslator(qtTranslator);
     // English is the fallback: it holds the plural forms of the English source strings.
     auto translator = new QTranslator(&app);
     for (const QLocale& locale : { QLocale::system(), QLocale(QLocale::English) }) {
         if (translator->load(locale, QLatin1String(ts::gui::Constants::TranslationsPrefix),
-                QStringLiteral("_"), QLatin1String(ts::gui::Constants::TranslationsPath))) {
+                             QStringLiteral("_"),
+                             QLatin1String(ts::gui::Constants::TranslationsPath))) {
             QCoreApplication::installTranslator(translator);
             break;
         }
@@ -56,7 +57,7 @@ void grabLater(QWidget* window, const QString& file)
         if (!window->grab().save(file)) {
             printError(Tr::tr("Cannot save the screenshot to \"%1\": check that the folder exists "
                               "and is writable and that the name ends in .png or .jpg.")
-                           .arg(file));
+                               .arg(file));
             QCoreApplication::exit(1);
             return;
         }
@@ -75,17 +76,18 @@ int main(int argc, char* argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        Tr::tr("TrainStudio: browse training runs and compare their metrics."));
+            Tr::tr("TrainStudio: browse training runs and compare their metrics."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption storeOption(QStringLiteral("store"),
-        Tr::tr("Open the experiment store at <path>."), Tr::tr("path"),
-        QString::fromStdString(ts::store::ExperimentStore::defaultPath()));
-    const QCommandLineOption runOption(
-        QStringLiteral("run"), Tr::tr("Select the run <id> at start."), Tr::tr("id"));
-    const QCommandLineOption grabOption(QStringLiteral("grab"),
-        Tr::tr("Save a screenshot of the window to <file> once the data is loaded, then exit."),
-        Tr::tr("file"));
+    const QCommandLineOption storeOption(
+            QStringLiteral("store"), Tr::tr("Open the experiment store at <path>."), Tr::tr("path"),
+            QString::fromStdString(ts::store::ExperimentStore::defaultPath()));
+    const QCommandLineOption runOption(QStringLiteral("run"),
+                                       Tr::tr("Select the run <id> at start."), Tr::tr("id"));
+    const QCommandLineOption grabOption(
+            QStringLiteral("grab"),
+            Tr::tr("Save a screenshot of the window to <file> once the data is loaded, then exit."),
+            Tr::tr("file"));
     parser.addOptions({ storeOption, runOption, grabOption });
     parser.process(app);
 
@@ -95,7 +97,7 @@ int main(int argc, char* argv[])
         runId = parser.value(runOption).toLongLong(&ok);
         if (!ok || runId <= 0) {
             printError(Tr::tr("--run expects a run ID (a positive number), not \"%1\".")
-                           .arg(parser.value(runOption)));
+                               .arg(parser.value(runOption)));
             return 2;
         }
     }

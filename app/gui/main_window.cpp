@@ -34,7 +34,7 @@ struct MainWindow::Private
     QLabel* computeLabel = nullptr;
     RunChartWidget* chart = nullptr;
     QTimer* refreshTimer = nullptr;
-    QString computeText; // unelided text of computeLabel
+    QString computeText;             // unelided text of computeLabel
     bool restoringSelection = false; // a refresh re-selects the run: do not reload twice
 };
 
@@ -125,7 +125,8 @@ void MainWindow::openStore()
     if (!store) {
         showError(Tr::tr("Cannot open the experiment store \"%1\": %2. Check the path, or pass "
                          "another store with --store.")
-                      .arg(QDir::toNativeSeparators(d->storePath), storeErrorText(store.error())));
+                          .arg(QDir::toNativeSeparators(d->storePath),
+                               storeErrorText(store.error())));
         d->runsView->setEnabled(false);
         return;
     }
@@ -136,15 +137,15 @@ void MainWindow::openStore()
 
 void MainWindow::showComputeBackend()
 {
-    auto selection
-        = tensor::selectBackend(tensor::DeviceRequest::Auto, tensor::defaultCpuThreads());
+    auto selection =
+            tensor::selectBackend(tensor::DeviceRequest::Auto, tensor::defaultCpuThreads());
     if (!selection) {
         const QString reason = QString::fromStdString(selection.error().message());
         d->computeText = Tr::tr("Compute: unavailable (%1)").arg(reason);
         d->computeLabel->setToolTip(reason);
     } else {
-        d->computeText
-            = Tr::tr("Compute: %1").arg(QString::fromStdString(selection->backend->name()));
+        d->computeText =
+                Tr::tr("Compute: %1").arg(QString::fromStdString(selection->backend->name()));
         if (!selection->note.empty()) {
             const QString note = QString::fromStdString(selection->note);
             d->computeText += QStringLiteral(" — ") + note;
@@ -176,7 +177,7 @@ void MainWindow::updateComputeLabel()
     // The note about CUDA can be long: elide it in the bar, the tooltip has all of it.
     const int widthMax = std::max(240, width() * 3 / 5);
     d->computeLabel->setText(
-        d->computeLabel->fontMetrics().elidedText(d->computeText, Qt::ElideRight, widthMax));
+            d->computeLabel->fontMetrics().elidedText(d->computeText, Qt::ElideRight, widthMax));
 }
 
 void MainWindow::updateRunCount(int count)
@@ -234,7 +235,7 @@ bool MainWindow::selectRun(qint64 id)
         return false;
     const QModelIndex index = d->sortModel->mapFromSource(d->runsModel->index(row, 0));
     d->runsView->selectionModel()->setCurrentIndex(
-        index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+            index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     d->runsView->scrollTo(index);
     return true;
 }
@@ -253,8 +254,9 @@ void MainWindow::refresh()
         return;
     const qint64 selected = selectedRun();
     if (common::Result read = d->runsModel->refresh(*d->store); !read) {
-        showError(Tr::tr("Cannot read the runs from \"%1\": %2")
-                      .arg(QDir::toNativeSeparators(d->storePath), storeErrorText(read.error())));
+        showError(
+                Tr::tr("Cannot read the runs from \"%1\": %2")
+                        .arg(QDir::toNativeSeparators(d->storePath), storeErrorText(read.error())));
         emit refreshed();
         return;
     }
@@ -277,8 +279,8 @@ void MainWindow::showRunChart(qint64 id)
     }
     if (common::Result shown = d->chart->showRun(*d->store, *run); !shown)
         showError(Tr::tr("Cannot read the metrics of run %1: %2")
-                      .arg(id)
-                      .arg(storeErrorText(shown.error())));
+                          .arg(id)
+                          .arg(storeErrorText(shown.error())));
 }
 
 } // namespace ts::gui

@@ -32,7 +32,7 @@ std::vector<QPointF> toPoints(const std::vector<store::MetricPoint>& series)
 bool extends(const std::vector<QPointF>& longer, const std::vector<QPointF>& shorter)
 {
     return longer.size() >= shorter.size()
-        && std::equal(shorter.begin(), shorter.end(), longer.begin());
+            && std::equal(shorter.begin(), shorter.end(), longer.begin());
 }
 
 } // namespace
@@ -101,15 +101,15 @@ double MetricSeriesModel::stepMax() const
 
 double MetricSeriesModel::valueMin() const
 {
-    const auto it = std::min_element(
-        d->points.begin(), d->points.end(), [](QPointF a, QPointF b) { return a.y() < b.y(); });
+    const auto it = std::min_element(d->points.begin(), d->points.end(),
+                                     [](QPointF a, QPointF b) { return a.y() < b.y(); });
     return it == d->points.end() ? 0.0 : it->y();
 }
 
 double MetricSeriesModel::valueMax() const
 {
-    const auto it = std::max_element(
-        d->points.begin(), d->points.end(), [](QPointF a, QPointF b) { return a.y() < b.y(); });
+    const auto it = std::max_element(d->points.begin(), d->points.end(),
+                                     [](QPointF a, QPointF b) { return a.y() < b.y(); });
     return it == d->points.end() ? 0.0 : it->y();
 }
 

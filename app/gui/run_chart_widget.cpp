@@ -23,7 +23,7 @@ struct RunChartWidget::Private
     QStackedLayout* stack = nullptr;
     QLabel* emptyLabel = nullptr;
     QChartView* view = nullptr;
-    QChart* chart = nullptr; // owned by view
+    QChart* chart = nullptr;     // owned by view
     QLineSeries* loss = nullptr; // owned by chart
     QLineSeries* accuracy = nullptr;
     QValueAxis* stepAxis = nullptr; // owned by chart
@@ -234,8 +234,8 @@ void RunChartWidget::rescaleAxes()
     accuracyMax = std::min(1.0, std::ceil(accuracyMax * ticksPerUnit - 1e-9) / ticksPerUnit);
     d->accuracyAxis->setRange(accuracyMin, accuracyMax);
     d->accuracyAxis->setTickCount(int(std::lround((accuracyMax - accuracyMin) * ticksPerUnit)) + 1);
-    d->accuracyAxis->setLabelFormat(
-        ticksPerUnit > 10.0 ? QStringLiteral("%.2f") : QStringLiteral("%.1f"));
+    d->accuracyAxis->setLabelFormat(ticksPerUnit > 10.0 ? QStringLiteral("%.2f")
+                                                        : QStringLiteral("%.1f"));
 }
 
 } // namespace ts::gui

@@ -26,7 +26,7 @@ namespace {
 bool sameRunIds(const std::vector<RunSummary>& a, const std::vector<RunSummary>& b)
 {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-        [](const RunSummary& x, const RunSummary& y) { return x.id == y.id; });
+                      [](const RunSummary& x, const RunSummary& y) { return x.id == y.id; });
 }
 
 // The accuracy the run reached at its last evaluation, or a negative value when it has none yet.
@@ -39,8 +39,8 @@ double finalAccuracy(const RunSummary& run)
 // Seconds the run has taken so far (still running) or took (ended).
 double runSeconds(const RunSummary& run)
 {
-    const double end
-        = run.finishedAt > 0 ? run.finishedAt : QDateTime::currentMSecsSinceEpoch() / 1000.0;
+    const double end =
+            run.finishedAt > 0 ? run.finishedAt : QDateTime::currentMSecsSinceEpoch() / 1000.0;
     return std::max(0.0, end - run.createdAt);
 }
 
@@ -54,7 +54,7 @@ QDateTime localTime(double unixSeconds)
 RunsModel::RunsModel(QObject* parent)
     : QAbstractTableModel(parent)
     , d(std::make_unique<Private>())
-{ }
+{}
 
 RunsModel::~RunsModel() = default;
 
@@ -95,8 +95,8 @@ const RunSummary* RunsModel::runAt(int row) const
 
 int RunsModel::rowOfRun(qint64 id) const
 {
-    const auto it = std::find_if(
-        d->runs.begin(), d->runs.end(), [id](const RunSummary& run) { return run.id == id; });
+    const auto it = std::find_if(d->runs.begin(), d->runs.end(),
+                                 [id](const RunSummary& run) { return run.id == id; });
     return it == d->runs.end() ? -1 : int(it - d->runs.begin());
 }
 
@@ -123,12 +123,12 @@ QString RunsModel::durationText(double seconds)
     const QString twoDigits = QStringLiteral("%1");
     if (hours > 0)
         return Tr::tr("%1 h %2 min")
-            .arg(hours)
-            .arg(twoDigits.arg(minutes, 2, 10, QLatin1Char('0')));
+                .arg(hours)
+                .arg(twoDigits.arg(minutes, 2, 10, QLatin1Char('0')));
     if (minutes > 0)
         return Tr::tr("%1 min %2 s")
-            .arg(minutes)
-            .arg(twoDigits.arg(total % 60, 2, 10, QLatin1Char('0')));
+                .arg(minutes)
+                .arg(twoDigits.arg(total % 60, 2, 10, QLatin1Char('0')));
     return Tr::tr("%1 s").arg(total);
 }
 

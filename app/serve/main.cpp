@@ -4,16 +4,17 @@
 
 int main(int argc, char** argv)
 {
-    return ts::common::runInfoOnlyMain(argc, argv, "trainstudio-serve",
-        "Usage: trainstudio-serve [--help] [--version]\n"
-        "\n"
-        "The TrainStudio inference service serves a signed deployment bundle over HTTP.\n"
-        "\n"
-        "Not yet available in this release: loading bundles, POST /v1/predict, /healthz,\n"
-        "/metrics, drift monitoring and A/B routing. Trained runs are kept in the store:\n"
-        "  trainstudio-cli runs list\n"
-        "\n"
-        "Options:\n"
-        "  -h, --help     show this help and exit\n"
-        "  --version      print the version and exit\n");
+    return ts::common::runInfoOnlyMain(
+            argc, argv, "trainstudio-serve",
+            "Usage: trainstudio-serve [--help] [--version]\n"
+            "\n"
+            "The TrainStudio inference service serves a signed deployment bundle over HTTP.\n"
+            "\n"
+            "Not yet available in this release: loading bundles, POST /v1/predict, /healthz,\n"
+            "/metrics, drift monitoring and A/B routing. Trained runs are kept in the store:\n"
+            "  trainstudio-cli runs list\n"
+            "\n"
+            "Options:\n"
+            "  -h, --help     show this help and exit\n"
+            "  --version      print the version and exit\n");
 }

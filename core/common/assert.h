@@ -9,7 +9,7 @@
     do {                                                                                           \
         if (!(cond)) {                                                                             \
             std::fprintf(stderr, "%s:%d: TrainStudio internal error: assertion '%s' failed\n",     \
-                __FILE__, __LINE__, #cond);                                                        \
+                         __FILE__, __LINE__, #cond);                                               \
             std::abort();                                                                          \
         }                                                                                          \
     } while (false)

@@ -25,30 +25,30 @@ namespace ts::common {
 
 enum class ErrorKind {
     InvalidInput, // the user's input is wrong: a pipeline field, a CSV row, a command-line value
-    NotFound, // a file, run or column the user named does not exist
-    Corrupt, // a file exists but its content is damaged or of another format
-    Io, // the operating system refused: permissions, disk full
-    Unsupported, // valid input that this build cannot handle (no GPU, unknown IDX type)
-    Internal, // a failure of ours or of a library below us
+    NotFound,     // a file, run or column the user named does not exist
+    Corrupt,      // a file exists but its content is damaged or of another format
+    Io,           // the operating system refused: permissions, disk full
+    Unsupported,  // valid input that this build cannot handle (no GPU, unknown IDX type)
+    Internal,     // a failure of ours or of a library below us
 };
 
 // True for the kinds a user fixes by changing their input; front ends exit with code 2 for them.
 constexpr bool isUserError(ErrorKind kind)
 {
     return kind == ErrorKind::InvalidInput || kind == ErrorKind::NotFound
-        || kind == ErrorKind::Corrupt;
+            || kind == ErrorKind::Corrupt;
 }
 
 class [[nodiscard]] Error
 {
 public:
     Error(ErrorKind kind, std::string message,
-        std::source_location where = std::source_location::current())
+          std::source_location where = std::source_location::current())
         : m_kind(kind)
         , m_message(std::move(message))
         , m_file(where.file_name())
         , m_line(where.line())
-    { }
+    {}
 
     ErrorKind kind() const { return m_kind; }
     // The whole chain, outermost context first: "context: inner context: cause".
@@ -77,7 +77,7 @@ public:
     Result() = default; // success
     Result(Error error)
         : m_error(std::move(error))
-    { }
+    {}
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }
@@ -94,10 +94,10 @@ template <typename T> class [[nodiscard]] Expected
 public:
     Expected(T value)
         : m_state(std::in_place_index<0>, std::move(value))
-    { }
+    {}
     Expected(Error error)
         : m_state(std::in_place_index<1>, std::move(error))
-    { }
+    {}
 
     bool ok() const { return m_state.index() == 0; }
     explicit operator bool() const { return ok(); }

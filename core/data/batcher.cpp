@@ -44,8 +44,8 @@ void Batcher::startEpoch(int epoch)
     }
 }
 
-void Batcher::fill(
-    int64_t batch, tensor::Backend& backend, tensor::Tensor& features, tensor::Tensor& labels)
+void Batcher::fill(int64_t batch, tensor::Backend& backend, tensor::Tensor& features,
+                   tensor::Tensor& labels)
 {
     const int64_t rows = rowsInBatch(batch);
     TS_ASSERT(rows > 0);
@@ -66,8 +66,8 @@ void Batcher::fill(
     const int64_t first = batch * m_batchSize;
     for (int64_t i = 0; i < rows; ++i) {
         const int64_t source = m_order[static_cast<size_t>(first + i)];
-        std::memcpy(
-            featureRows + i * cols, m_data.row(source), static_cast<size_t>(cols) * sizeof(float));
+        std::memcpy(featureRows + i * cols, m_data.row(source),
+                    static_cast<size_t>(cols) * sizeof(float));
         labelRows[i] = m_data.labels[static_cast<size_t>(source)];
     }
     if (!host) {

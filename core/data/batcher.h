@@ -27,8 +27,8 @@ public:
 
     // Copies batch `batch` of the current epoch into `features` (rows x cols) and `labels`,
     // re-allocating them on `backend` when the batch size changes.
-    void fill(
-        int64_t batch, tensor::Backend& backend, tensor::Tensor& features, tensor::Tensor& labels);
+    void fill(int64_t batch, tensor::Backend& backend, tensor::Tensor& features,
+              tensor::Tensor& labels);
 
 private:
     const Dataset& m_data;

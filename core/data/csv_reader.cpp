@@ -31,8 +31,8 @@ std::string_view trimmed(std::string_view text)
 // ends on its line: numeric tables have no multi-line values, and a stray quote is then reported
 // on the line where it is instead of at the end of the file. Returns false for an unterminated
 // quote or text after a closing quote, with `problem` saying which.
-bool splitLine(
-    std::string_view line, char delimiter, std::vector<std::string>& fields, std::string& problem)
+bool splitLine(std::string_view line, char delimiter, std::vector<std::string>& fields,
+               std::string& problem)
 {
     fields.clear();
     size_t i = 0;
@@ -45,7 +45,7 @@ bool splitLine(
             for (;;) {
                 if (i >= line.size()) {
                     problem = "unterminated quote: the quote opened at column "
-                        + std::to_string(opening + 1) + " is not closed on this line";
+                            + std::to_string(opening + 1) + " is not closed on this line";
                     return false;
                 }
                 if (line[i] == '"' && i + 1 < line.size() && line[i + 1] == '"') {
@@ -61,8 +61,8 @@ bool splitLine(
             while (i < line.size() && (line[i] == ' ' || line[i] == '\t') && line[i] != delimiter)
                 ++i;
             if (i < line.size() && line[i] != delimiter) {
-                problem
-                    = "unexpected text after the closing quote at column " + std::to_string(i + 1);
+                problem = "unexpected text after the closing quote at column "
+                        + std::to_string(i + 1);
                 return false;
             }
         } else {
@@ -118,7 +118,7 @@ public:
     CsvParser(const std::string& path, const CsvOptions& options)
         : m_path(path)
         , m_options(options)
-    { }
+    {}
 
     common::Result header(const std::string& line, int64_t lineNumber, Dataset& dataset);
     common::Result row(const std::string& line, int64_t lineNumber, Dataset& dataset);
@@ -126,8 +126,8 @@ public:
 private:
     Error lineError(int64_t lineNumber, const std::string& what) const
     {
-        return Error(
-            ErrorKind::InvalidInput, m_path + ':' + std::to_string(lineNumber) + ": " + what);
+        return Error(ErrorKind::InvalidInput,
+                     m_path + ':' + std::to_string(lineNumber) + ": " + what);
     }
 
     const std::string& m_path;
@@ -150,8 +150,8 @@ common::Result CsvParser::header(const std::string& line, int64_t lineNumber, Da
     const auto label = std::find(m_names.begin(), m_names.end(), m_options.labelColumn);
     if (label == m_names.end()) {
         return Error(ErrorKind::NotFound,
-            m_path + ": no column '" + m_options.labelColumn
-                + "' in the header (columns: " + columns + ")");
+                     m_path + ": no column '" + m_options.labelColumn
+                             + "' in the header (columns: " + columns + ")");
     }
     m_labelIndex = size_t(label - m_names.begin());
     for (size_t i = 0; i < m_names.size(); ++i) {
@@ -169,8 +169,8 @@ common::Result CsvParser::row(const std::string& line, int64_t lineNumber, Datas
         return lineError(lineNumber, problem);
     if (m_fields.size() != m_names.size()) {
         return lineError(lineNumber,
-            "row has " + std::to_string(m_fields.size()) + " fields, the header has "
-                + std::to_string(m_names.size()));
+                         "row has " + std::to_string(m_fields.size()) + " fields, the header has "
+                                 + std::to_string(m_names.size()));
     }
     for (size_t i = 0; i < m_fields.size(); ++i) {
         const std::string& field = m_fields[i];
@@ -184,8 +184,9 @@ common::Result CsvParser::row(const std::string& line, int64_t lineNumber, Datas
             ok = parseFeature(field, value, problem);
         if (!ok) {
             return Error(ErrorKind::InvalidInput,
-                m_path + ':' + std::to_string(lineNumber) + ", column '" + m_names[i] + "' (field "
-                    + std::to_string(i + 1) + "): '" + field + "' " + problem);
+                         m_path + ':' + std::to_string(lineNumber) + ", column '" + m_names[i]
+                                 + "' (field " + std::to_string(i + 1) + "): '" + field + "' "
+                                 + problem);
         }
         if (i == m_labelIndex) {
             dataset.labels.push_back(value);

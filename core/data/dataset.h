@@ -15,10 +15,10 @@ struct Dataset
     int64_t rows = 0;
     int64_t cols = 0;
     std::vector<float> features; // rows * cols values
-    std::vector<float> labels; // rows class indices in [0, classCount)
+    std::vector<float> labels;   // rows class indices in [0, classCount)
     int64_t classCount = 0;
     std::vector<std::string> columnNames; // feature names when the source has them (CSV header)
-    std::string origin; // where it came from, for messages ("train.csv")
+    std::string origin;                   // where it came from, for messages ("train.csv")
 
     const float* row(int64_t i) const { return features.data() + i * cols; }
 };

@@ -93,8 +93,8 @@ std::string joinDims(const std::vector<int64_t>& dims)
 
 // Reads up to `size` bytes; fewer only at the end of the data. A truncated gzip stream is an
 // error rather than a short read: zlib hands out what it decoded and flags Z_BUF_ERROR.
-common::Expected<size_t> readSome(
-    gzFile file, const std::string& path, uint8_t* buffer, size_t size)
+common::Expected<size_t> readSome(gzFile file, const std::string& path, uint8_t* buffer,
+                                  size_t size)
 {
     size_t done = 0;
     while (done < size) {
@@ -111,8 +111,8 @@ common::Expected<size_t> readSome(
             int code = Z_OK;
             gzerror(file, &code);
             if (code == Z_BUF_ERROR)
-                return Error(
-                    ErrorKind::Corrupt, path + ": the gzip data ends early; the file is truncated");
+                return Error(ErrorKind::Corrupt,
+                             path + ": the gzip data ends early; the file is truncated");
             break;
         }
         done += size_t(got);
@@ -150,18 +150,18 @@ common::Expected<Header> readHeader(gzFile file, const std::string& path)
         return Error(ErrorKind::Corrupt, path + ": not an IDX file: the file is empty");
     if (*got < sizeof magic || magic[0] != 0 || magic[1] != 0 || magic[3] == 0) {
         return Error(ErrorKind::Corrupt,
-            path + ": not an IDX file: first bytes are " + hexBytes(magic, *got)
-                + " (expected 00 00, a type code, a dimension "
-                  "count)");
+                     path + ": not an IDX file: first bytes are " + hexBytes(magic, *got)
+                             + " (expected 00 00, a type code, a dimension "
+                               "count)");
     }
     Header header;
     header.type = magic[2];
     header.valueSize = valueSize(header.type);
     if (header.valueSize == 0) {
         return Error(ErrorKind::Unsupported,
-            path + ": IDX type code " + hexBytes(&header.type, 1)
-                + " is not supported (known: 08 uint8, 09 int8, 0b int16, 0c int32, "
-                  "0d float32, 0e float64)");
+                     path + ": IDX type code " + hexBytes(&header.type, 1)
+                             + " is not supported (known: 08 uint8, 09 int8, 0b int16, 0c int32, "
+                               "0d float32, 0e float64)");
     }
 
     std::vector<uint8_t> bytes(size_t(magic[3]) * 4);
@@ -169,8 +169,8 @@ common::Expected<Header> readHeader(gzFile file, const std::string& path)
     TS_TRY(got);
     if (*got < bytes.size()) {
         return Error(ErrorKind::Corrupt,
-            path + ": the header ends early: " + std::to_string(*got) + " of the "
-                + std::to_string(bytes.size()) + " bytes of dimensions are present");
+                     path + ": the header ends early: " + std::to_string(*got) + " of the "
+                             + std::to_string(bytes.size()) + " bytes of dimensions are present");
     }
     for (size_t i = 0; i < bytes.size(); i += 4) {
         header.dims.push_back(int64_t(bigEndian(bytes.data() + i, 4)));
@@ -178,7 +178,8 @@ common::Expected<Header> readHeader(gzFile file, const std::string& path)
         const int64_t dim = header.dims.back();
         if (dim && header.count > std::numeric_limits<int64_t>::max() / header.valueSize / dim) {
             return Error(ErrorKind::Corrupt,
-                path + ": header declares an impossible size " + joinDims(header.dims) + "...");
+                         path + ": header declares an impossible size " + joinDims(header.dims)
+                                 + "...");
         }
         header.count *= dim;
     }
@@ -188,8 +189,8 @@ common::Expected<Header> readHeader(gzFile file, const std::string& path)
 // Reads the `expected` bytes of values into `data` and returns how many bytes the file holds
 // after the header. The buffer grows with the data actually present rather than trusting the
 // header: a damaged header must not make us allocate gigabytes.
-common::Expected<uint64_t> readPayload(
-    gzFile file, const std::string& path, uint64_t expected, std::vector<uint8_t>& data)
+common::Expected<uint64_t> readPayload(gzFile file, const std::string& path, uint64_t expected,
+                                       std::vector<uint8_t>& data)
 {
     while (data.size() < expected) {
         const size_t chunk = size_t(std::min<uint64_t>(expected - data.size(), 1u << 24));
@@ -235,9 +236,9 @@ common::Expected<IdxArray> readIdx(const std::string& path)
     TS_TRY(total);
     if (*total != expected) {
         return Error(ErrorKind::Corrupt,
-            path + ": header declares " + joinDims(header->dims) + " values ("
-                + std::to_string(expected) + " bytes) but the file holds " + std::to_string(*total)
-                + " bytes of data");
+                     path + ": header declares " + joinDims(header->dims) + " values ("
+                             + std::to_string(expected) + " bytes) but the file holds "
+                             + std::to_string(*total) + " bytes of data");
     }
 
     IdxArray array;
@@ -248,8 +249,8 @@ common::Expected<IdxArray> readIdx(const std::string& path)
     return array;
 }
 
-common::Expected<Dataset> readIdxDataset(
-    const std::string& imagesPath, const std::string& labelsPath)
+common::Expected<Dataset> readIdxDataset(const std::string& imagesPath,
+                                         const std::string& labelsPath)
 {
     auto images = readIdx(imagesPath);
     TS_TRY(images);
@@ -258,14 +259,15 @@ common::Expected<Dataset> readIdxDataset(
 
     if (labels->dims.size() != 1) {
         return Error(ErrorKind::InvalidInput,
-            labelsPath + ": labels must be one value per image, found " + joinDims(labels->dims)
-                + " values");
+                     labelsPath + ": labels must be one value per image, found "
+                             + joinDims(labels->dims) + " values");
     }
     const int64_t rows = images->dims[0];
     if (labels->dims[0] != rows) {
         return Error(ErrorKind::InvalidInput,
-            imagesPath + " holds " + std::to_string(rows) + " images but " + labelsPath + " holds "
-                + std::to_string(labels->dims[0]) + " labels; the counts must agree");
+                     imagesPath + " holds " + std::to_string(rows) + " images but " + labelsPath
+                             + " holds " + std::to_string(labels->dims[0])
+                             + " labels; the counts must agree");
     }
 
     Dataset dataset;
@@ -273,8 +275,8 @@ common::Expected<Dataset> readIdxDataset(
         const float label = labels->values[i];
         if (!(label >= 0) || label != std::floor(label)) {
             return Error(ErrorKind::InvalidInput,
-                labelsPath + ": label " + std::to_string(i) + " is " + formatNumber(label)
-                    + "; labels must be non-negative integer class indices");
+                         labelsPath + ": label " + std::to_string(i) + " is " + formatNumber(label)
+                                 + "; labels must be non-negative integer class indices");
         }
         dataset.classCount = std::max(dataset.classCount, int64_t(label) + 1);
     }

@@ -12,9 +12,9 @@ Dense::Dense(std::string name, tensor::Backend& backend, int64_t inFeatures, int
     , m_backend(backend)
 {
     m_weight = { this->name() + ".weight", Tensor::zeros(backend, { inFeatures, outFeatures }),
-        Tensor::zeros(backend, { inFeatures, outFeatures }) };
+                 Tensor::zeros(backend, { inFeatures, outFeatures }) };
     m_bias = { this->name() + ".bias", Tensor::zeros(backend, { outFeatures }),
-        Tensor::zeros(backend, { outFeatures }) };
+               Tensor::zeros(backend, { outFeatures }) };
 }
 
 const Tensor& Dense::forward(const Tensor& input)
@@ -38,8 +38,8 @@ const Tensor& Dense::backward(const Tensor& outputGrad, bool needInputGrad)
         return none;
     }
     ensureShape(m_inputGrad, m_backend, outputGrad.rows(), inFeatures());
-    m_backend.gemm(
-        Transpose::No, Transpose::Yes, 1.0f, outputGrad, m_weight.value, 0.0f, m_inputGrad);
+    m_backend.gemm(Transpose::No, Transpose::Yes, 1.0f, outputGrad, m_weight.value, 0.0f,
+                   m_inputGrad);
     return m_inputGrad;
 }
 

@@ -17,8 +17,8 @@ void initialize(Sequential& model, InitScheme scheme, uint64_t seed)
             continue;
         const double fanIn = static_cast<double>(dense->inFeatures());
         const double fanOut = static_cast<double>(dense->outFeatures());
-        const double bound
-            = scheme == InitScheme::He ? std::sqrt(6.0 / fanIn) : std::sqrt(6.0 / (fanIn + fanOut));
+        const double bound = scheme == InitScheme::He ? std::sqrt(6.0 / fanIn)
+                                                      : std::sqrt(6.0 / (fanIn + fanOut));
         std::mt19937_64 generator(seed + layerIndex++);
         std::vector<float> values(static_cast<size_t>(dense->weight().value.size()));
         for (float& v : values) {

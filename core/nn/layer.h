@@ -27,7 +27,7 @@ class Layer
 public:
     explicit Layer(std::string name)
         : m_name(std::move(name))
-    { }
+    {}
     virtual ~Layer() = default;
 
     const std::string& name() const { return m_name; }
@@ -36,15 +36,15 @@ public:
     virtual const tensor::Tensor& forward(const tensor::Tensor& input) = 0;
     // Given dLoss/dOutput, writes the parameter gradients and returns dLoss/dInput; skips the
     // input gradient and returns an empty tensor when `needInputGrad` is false (first layer).
-    virtual const tensor::Tensor& backward(const tensor::Tensor& outputGrad, bool needInputGrad)
-        = 0;
+    virtual const tensor::Tensor& backward(const tensor::Tensor& outputGrad,
+                                           bool needInputGrad) = 0;
     // Trainable parameters; none for activations.
     virtual std::vector<Parameter*> parameters() { return {}; }
 
 protected:
     // Makes `buffer` a rows x cols tensor on `backend`, keeping it when the shape already fits.
-    static void ensureShape(
-        tensor::Tensor& buffer, tensor::Backend& backend, int64_t rows, int64_t cols)
+    static void ensureShape(tensor::Tensor& buffer, tensor::Backend& backend, int64_t rows,
+                            int64_t cols)
     {
         if (buffer.empty() || buffer.rows() != rows || buffer.cols() != cols)
             buffer = tensor::Tensor(backend, { rows, cols });

@@ -12,8 +12,8 @@ const std::vector<std::string>& knownModelTypes()
     return types;
 }
 
-std::unique_ptr<Sequential> buildModel(
-    const ModelSpec& spec, tensor::Backend& backend, int64_t inputs, int64_t classes, uint64_t seed)
+std::unique_ptr<Sequential> buildModel(const ModelSpec& spec, tensor::Backend& backend,
+                                       int64_t inputs, int64_t classes, uint64_t seed)
 {
     TS_ASSERT(spec.type == "mlp" || spec.type == "logistic_regression");
     auto model = std::make_unique<Sequential>();
@@ -21,8 +21,8 @@ std::unique_ptr<Sequential> buildModel(
     int index = 1;
     if (spec.type == "mlp") {
         for (int64_t hidden : spec.hidden) {
-            model->add(
-                std::make_unique<Dense>("dense" + std::to_string(index), backend, width, hidden));
+            model->add(std::make_unique<Dense>("dense" + std::to_string(index), backend, width,
+                                               hidden));
             model->add(std::make_unique<Relu>("relu" + std::to_string(index), backend));
             width = hidden;
             ++index;

@@ -30,6 +30,6 @@ const std::vector<std::string>& knownModelTypes();
 // Builds the network for `inputs` features and `classes` outputs, initialised with `seed`.
 // The spec must have been validated (the pipeline parser does that).
 std::unique_ptr<Sequential> buildModel(const ModelSpec& spec, tensor::Backend& backend,
-    int64_t inputs, int64_t classes, uint64_t seed);
+                                       int64_t inputs, int64_t classes, uint64_t seed);
 
 } // namespace ts::nn

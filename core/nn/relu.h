@@ -11,7 +11,7 @@ public:
     Relu(std::string name, tensor::Backend& backend)
         : Layer(std::move(name))
         , m_backend(backend)
-    { }
+    {}
 
     const tensor::Tensor& forward(const tensor::Tensor& input) override;
     const tensor::Tensor& backward(const tensor::Tensor& outputGrad, bool needInputGrad) override;

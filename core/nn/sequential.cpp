@@ -47,7 +47,7 @@ std::string Sequential::describe() const
         text += layer->name();
         if (auto* dense = dynamic_cast<const Dense*>(layer.get()))
             text += '(' + std::to_string(dense->inFeatures()) + "->"
-                + std::to_string(dense->outFeatures()) + ')';
+                    + std::to_string(dense->outFeatures()) + ')';
     }
     return text;
 }

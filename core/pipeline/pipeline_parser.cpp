@@ -35,8 +35,8 @@ size_t editDistance(const std::string& a, const std::string& b)
         size_t diagonal = row[0];
         row[0] = i;
         for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t substitution
-                = diagonal + (std::tolower(a[i - 1]) != std::tolower(b[j - 1]));
+            const size_t substitution =
+                    diagonal + (std::tolower(a[i - 1]) != std::tolower(b[j - 1]));
             diagonal = row[j];
             row[j] = std::min({ row[j] + 1, row[j - 1] + 1, substitution });
         }
@@ -55,11 +55,11 @@ std::string joined(const std::vector<std::string>& words)
 std::string typeName(const json& value)
 {
     return value.is_number_integer() ? "an integer"
-        : value.is_number()          ? "a number"
-        : value.is_string()          ? "a string"
-        : value.is_boolean()         ? "a boolean"
-        : value.is_array()           ? "an array"
-        : value.is_object()          ? "an object"
+            : value.is_number()      ? "a number"
+            : value.is_string()      ? "a string"
+            : value.is_boolean()     ? "a boolean"
+            : value.is_array()       ? "an array"
+            : value.is_object()      ? "an object"
                                      : "null";
 }
 
@@ -108,12 +108,13 @@ public:
     }
 
     std::string choice(const std::string& key, const std::vector<std::string>& allowed,
-        const std::string* fallback = nullptr)
+                       const std::string* fallback = nullptr)
     {
         const std::string value = string(key, fallback);
         if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
-            throw FieldError { pathOf(key),
-                "unknown value '" + value + "'; expected one of: " + joined(allowed) };
+            throw FieldError {
+                pathOf(key), "unknown value '" + value + "'; expected one of: " + joined(allowed)
+            };
         return value;
     }
 
@@ -127,13 +128,13 @@ public:
         const auto n = v->get<int64_t>();
         if (n < min || n > max)
             throw FieldError { pathOf(key),
-                "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got "
-                    + std::to_string(n) };
+                               "must be between " + std::to_string(min) + " and "
+                                       + std::to_string(max) + ", got " + std::to_string(n) };
         return n;
     }
 
-    double number(
-        const std::string& key, double min, double max, double fallback, bool minExclusive = false)
+    double number(const std::string& key, double min, double max, double fallback,
+                  bool minExclusive = false)
     {
         const json* v = optional(key);
         if (!v)
@@ -179,8 +180,8 @@ std::string resolvePath(const std::string& file, const std::string& baseDir)
                                               : (std::filesystem::path(baseDir) / p).string();
 }
 
-SplitFiles readSplit(
-    ObjectReader& parent, const std::string& key, SourceFormat format, const std::string& baseDir)
+SplitFiles readSplit(ObjectReader& parent, const std::string& key, SourceFormat format,
+                     const std::string& baseDir)
 {
     ObjectReader split(parent.required(key), parent.pathOf(key));
     SplitFiles files;
@@ -219,10 +220,10 @@ PrepSpec readPrep(ObjectReader& stage)
     const std::string none = "none";
     const std::string scale = stage.choice("scale", kinds, &none);
     PrepSpec prep;
-    prep.scale = scale == "unit" ? data::ScaleKind::Unit
-        : scale == "min-max"     ? data::ScaleKind::MinMax
-        : scale == "standardize" ? data::ScaleKind::Standardize
-                                 : data::ScaleKind::None;
+    prep.scale = scale == "unit"     ? data::ScaleKind::Unit
+            : scale == "min-max"     ? data::ScaleKind::MinMax
+            : scale == "standardize" ? data::ScaleKind::Standardize
+                                     : data::ScaleKind::None;
     stage.finish();
     return prep;
 }
@@ -236,12 +237,12 @@ nn::ModelSpec readModel(ObjectReader& train)
         const json& hidden = model.required("hidden");
         if (!hidden.is_array() || hidden.empty())
             throw FieldError { model.pathOf("hidden"),
-                "must be a non-empty array of layer widths" };
+                               "must be a non-empty array of layer widths" };
         for (size_t i = 0; i < hidden.size(); ++i) {
             if (!hidden[i].is_number_integer() || hidden[i].get<int64_t>() < 1
                 || hidden[i].get<int64_t>() > 1'000'000)
                 throw FieldError { model.pathOf("hidden") + "[" + std::to_string(i) + "]",
-                    "must be an integer between 1 and 1000000" };
+                                   "must be an integer between 1 and 1000000" };
             spec.hidden.push_back(hidden[i].get<int64_t>());
         }
     }
@@ -258,11 +259,11 @@ TrainSpec readTrain(ObjectReader& stage)
     train.model = readModel(stage);
     ObjectReader optimizer(stage.required("optimizer"), stage.pathOf("optimizer"));
     optimizer.choice("type", { "sgd" });
-    train.optimizer.learningRate
-        = static_cast<float>(optimizer.number("learningRate", 0.0, 100.0, 0.01, true));
+    train.optimizer.learningRate =
+            static_cast<float>(optimizer.number("learningRate", 0.0, 100.0, 0.01, true));
     train.optimizer.momentum = static_cast<float>(optimizer.number("momentum", 0.0, 0.999999, 0.0));
-    train.optimizer.weightDecay
-        = static_cast<float>(optimizer.number("weightDecay", 0.0, 1.0, 0.0));
+    train.optimizer.weightDecay =
+            static_cast<float>(optimizer.number("weightDecay", 0.0, 1.0, 0.0));
     optimizer.finish();
     const int64_t oneEpoch = 1, batch = 64, seed = 0, autoThreads = 0, logEvery = 50;
     train.epochs = static_cast<int>(stage.integer("epochs", 1, 100000, &oneEpoch));
@@ -273,7 +274,7 @@ TrainSpec readTrain(ObjectReader& stage)
     const std::string automatic = "auto";
     const std::string device = stage.choice("device", { "auto", "cpu", "cuda" }, &automatic);
     train.device = device == "cpu" ? tensor::DeviceRequest::Cpu
-        : device == "cuda"         ? tensor::DeviceRequest::Cuda
+            : device == "cuda"     ? tensor::DeviceRequest::Cuda
                                    : tensor::DeviceRequest::Auto;
     stage.finish();
     return train;
@@ -292,7 +293,7 @@ EvaluateSpec readEvaluate(ObjectReader& stage, const std::string& path)
             const json& m = (*metrics)[i];
             if (!m.is_string() || (m != "accuracy" && m != "loss"))
                 throw FieldError { path + ".metrics[" + std::to_string(i) + "]",
-                    "unknown metric; expected one of: accuracy, loss" };
+                                   "unknown metric; expected one of: accuracy, loss" };
             evaluate.metrics.push_back(m.get<std::string>());
         }
     }
@@ -312,18 +313,19 @@ void readStages(const json& stages, PipelineSpec& spec, const std::string& baseD
         const std::string path = "stages[" + std::to_string(i) + "]";
         if (!stages[i].is_object() || stages[i].size() != 1)
             throw FieldError { path,
-                "must be an object with exactly one key, the stage kind (" + joined(order) + ")" };
+                               "must be an object with exactly one key, the stage kind ("
+                                       + joined(order) + ")" };
         const std::string kind = stages[i].begin().key();
         const auto position = std::find(order.begin(), order.end(), kind);
         if (position == order.end())
             throw FieldError { path + "." + kind,
-                "unknown stage kind; expected one of: " + joined(order) };
+                               "unknown stage kind; expected one of: " + joined(order) };
         const auto index = static_cast<size_t>(position - order.begin());
         if (index < nextAllowed)
             throw FieldError { path + "." + kind,
-                "stage out of order or repeated; stages run "
-                "in the order "
-                    + joined(order) };
+                               "stage out of order or repeated; stages run "
+                               "in the order "
+                                       + joined(order) };
         nextAllowed = index + 1;
         present.insert(kind);
         ObjectReader stage(stages[i].begin().value(), path + "." + kind);
@@ -343,8 +345,8 @@ void readStages(const json& stages, PipelineSpec& spec, const std::string& baseD
 
 } // namespace
 
-Expected<PipelineSpec> parsePipeline(
-    const std::string& text, const std::string& origin, const std::string& baseDir)
+Expected<PipelineSpec> parsePipeline(const std::string& text, const std::string& origin,
+                                     const std::string& baseDir)
 {
     json root;
     try {
@@ -358,8 +360,9 @@ Expected<PipelineSpec> parsePipeline(
         std::string what = e.what();
         what = what.substr(what.find("parse error") == std::string::npos ? 0 : what.find(':') + 2);
         return Error(ErrorKind::InvalidInput,
-            origin + ":" + std::to_string(line) + ":" + std::to_string(std::max<size_t>(column, 1))
-                + ": JSON syntax error: " + what);
+                     origin + ":" + std::to_string(line) + ":"
+                             + std::to_string(std::max<size_t>(column, 1))
+                             + ": JSON syntax error: " + what);
     }
     PipelineSpec spec;
     spec.origin = origin;
@@ -369,9 +372,9 @@ Expected<PipelineSpec> parsePipeline(
         const int64_t version = top.integer("trainstudio", 1, 1000, nullptr);
         if (version > SpecVersion)
             throw FieldError { "trainstudio",
-                "pipeline spec version " + std::to_string(version)
-                    + " is newer than this TrainStudio supports (" + std::to_string(SpecVersion)
-                    + ")" };
+                               "pipeline spec version " + std::to_string(version)
+                                       + " is newer than this TrainStudio supports ("
+                                       + std::to_string(SpecVersion) + ")" };
         spec.name = top.string("name");
         const std::string fallback = "default";
         spec.experiment = top.string("experiment", &fallback);
@@ -389,9 +392,11 @@ Expected<PipelineSpec> loadPipeline(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        return Error(ErrorKind::NotFound,
-            path + ": cannot open the pipeline file ("
-                + (std::filesystem::exists(path) ? "permission denied" : "no such file") + ")");
+        return Error(
+                ErrorKind::NotFound,
+                path + ": cannot open the pipeline file ("
+                        + (std::filesystem::exists(path) ? "permission denied" : "no such file")
+                        + ")");
     std::ostringstream text;
     text << in.rdbuf();
     const auto baseDir = std::filesystem::absolute(path).parent_path().string();

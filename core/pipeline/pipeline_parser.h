@@ -15,7 +15,7 @@ common::Expected<PipelineSpec> loadPipeline(const std::string& path);
 
 // Validates pipeline JSON text; `origin` names it in messages and relative paths are resolved
 // against `baseDir`.
-common::Expected<PipelineSpec> parsePipeline(
-    const std::string& text, const std::string& origin, const std::string& baseDir);
+common::Expected<PipelineSpec> parsePipeline(const std::string& text, const std::string& origin,
+                                             const std::string& baseDir);
 
 } // namespace ts::pipeline

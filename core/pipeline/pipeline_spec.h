@@ -68,7 +68,7 @@ struct TrainSpec
     int64_t batchSize = 64;
     uint64_t seed = 0;
     tensor::DeviceRequest device = tensor::DeviceRequest::Auto;
-    int threads = 0; // CPU threads; 0 = every core this process may use
+    int threads = 0;       // CPU threads; 0 = every core this process may use
     int64_t logEvery = 50; // steps between train_loss points
 };
 
@@ -83,7 +83,7 @@ struct PipelineSpec
     std::string name;
     std::string experiment = "default";
     std::string origin; // the file it was read from, for messages
-    std::string text; // the JSON as given, stored with the run
+    std::string text;   // the JSON as given, stored with the run
     SourceSpec source;
     PrepSpec prep;
     TrainSpec train;

@@ -20,8 +20,8 @@ std::string runQuery(bool withPipeline, const char* tail)
 {
     return std::string("SELECT r.id, e.name, r.name, r.status, r.backend, r.created_at, "
                        "r.finished_at, r.error, ")
-        + (withPipeline ? "r.pipeline_json" : "''")
-        + " FROM runs r JOIN experiments e ON e.id = r.experiment_id " + tail;
+            + (withPipeline ? "r.pipeline_json" : "''")
+            + " FROM runs r JOIN experiments e ON e.id = r.experiment_id " + tail;
 }
 
 // SQLite documents that a bare column next to max() comes from the row holding the maximum, so
@@ -39,7 +39,7 @@ double nowSeconds()
 std::optional<RunStatus> statusFromString(const std::string& text)
 {
     for (auto status :
-        { RunStatus::Running, RunStatus::Finished, RunStatus::Failed, RunStatus::Cancelled }) {
+         { RunStatus::Running, RunStatus::Finished, RunStatus::Failed, RunStatus::Cancelled }) {
         if (toString(status) == text)
             return status;
     }
@@ -61,8 +61,8 @@ common::Expected<RunDetails> readRun(const Statement& row, const std::string& pa
     const auto status = statusFromString(row.textAt(3));
     if (!status) {
         return common::Error(common::ErrorKind::Corrupt,
-            path + ": run " + std::to_string(run.id) + " has the unknown status '" + row.textAt(3)
-                + "'");
+                             path + ": run " + std::to_string(run.id) + " has the unknown status '"
+                                     + row.textAt(3) + "'");
     }
     run.status = *status;
     run.backend = row.textAt(4);
@@ -108,12 +108,13 @@ struct ExperimentStore::Private
         return result;
     }
 
-    common::Result loadFinalMetrics(
-        std::unordered_map<int64_t, RunSummary*>& runs, int64_t first, int64_t last);
+    common::Result loadFinalMetrics(std::unordered_map<int64_t, RunSummary*>& runs, int64_t first,
+                                    int64_t last);
 };
 
-common::Result ExperimentStore::Private::loadFinalMetrics(
-    std::unordered_map<int64_t, RunSummary*>& runs, int64_t first, int64_t last)
+common::Result
+ExperimentStore::Private::loadFinalMetrics(std::unordered_map<int64_t, RunSummary*>& runs,
+                                           int64_t first, int64_t last)
 {
     auto query = Statement::prepare(db.get(), path, FinalMetricsSql);
     TS_TRY(query);
@@ -139,14 +140,15 @@ common::Expected<std::unique_ptr<ExperimentStore>> ExperimentStore::open(const s
     if (std::error_code ec;
         !folder.empty() && !std::filesystem::create_directories(folder, ec) && ec) {
         return common::Error(common::ErrorKind::Io,
-            path + ": cannot create the folder " + folder.string() + ": " + ec.message());
+                             path + ": cannot create the folder " + folder.string() + ": "
+                                     + ec.message());
     }
 
     auto d = std::make_unique<Private>();
     d->path = path;
     sqlite3* raw = nullptr;
-    const int rc
-        = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                   nullptr);
     d->db.reset(raw); // owned even when the open failed: SQLite may still allocate a handle
     if (rc != SQLITE_OK)
         return sqliteError(raw, rc, path);
@@ -167,7 +169,7 @@ common::Expected<std::unique_ptr<ExperimentStore>> ExperimentStore::open(const s
 
 ExperimentStore::ExperimentStore(std::unique_ptr<Private> d)
     : d(std::move(d))
-{ }
+{}
 
 ExperimentStore::~ExperimentStore() = default;
 
@@ -190,22 +192,24 @@ common::Expected<int64_t> ExperimentStore::createRun(const NewRun& run)
         const double now = nowSeconds();
 
         auto experiment = Statement::prepare(db, d->path,
-            "INSERT INTO experiments (name, created_at) "
-            "VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING");
+                                             "INSERT INTO experiments (name, created_at) "
+                                             "VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING");
         TS_TRY(experiment);
         TS_TRY(experiment->bind(1, run.experiment).bind(2, now).run());
 
-        auto insertRun = Statement::prepare(db, d->path,
-            "INSERT INTO runs (experiment_id, name, status, backend, pipeline_json, created_at) "
-            "SELECT id, ?2, 'running', ?3, ?4, ?5 FROM experiments WHERE name = ?1");
+        auto insertRun = Statement::prepare(
+                db, d->path,
+                "INSERT INTO runs (experiment_id, name, status, backend, pipeline_json, "
+                "created_at) "
+                "SELECT id, ?2, 'running', ?3, ?4, ?5 FROM experiments WHERE name = ?1");
         TS_TRY(insertRun);
         insertRun->bind(1, run.experiment).bind(2, run.name).bind(3, run.backend);
         TS_TRY(insertRun->bind(4, run.pipelineJson).bind(5, now).run());
         const int64_t id = sqlite3_last_insert_rowid(db);
 
         auto param = Statement::prepare(db, d->path,
-            "INSERT INTO params (run_id, key, value) "
-            "VALUES (?1, ?2, ?3)");
+                                        "INSERT INTO params (run_id, key, value) "
+                                        "VALUES (?1, ?2, ?3)");
         TS_TRY(param);
         for (const auto& [key, value] : run.params) {
             if (auto stored = param->bind(1, id).bind(2, key).bind(3, value).run(); !stored)
@@ -222,9 +226,10 @@ common::Result ExperimentStore::appendMetrics(std::span<const MetricPoint> point
         return {};
     sqlite3* db = d->db.get();
     if (!d->insertMetric) {
-        auto insert = Statement::prepare(db, d->path,
-            "INSERT INTO metrics (run_id, name, worker, step, value, wall_time) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING");
+        auto insert = Statement::prepare(
+                db, d->path,
+                "INSERT INTO metrics (run_id, name, worker, step, value, wall_time) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING");
         TS_TRY(insert);
         d->insertMetric.emplace(std::move(*insert));
     }
@@ -235,7 +240,8 @@ common::Result ExperimentStore::appendMetrics(std::span<const MetricPoint> point
         insert.bind(1, point.run).bind(2, point.name).bind(3, point.worker).bind(4, point.step);
         if (auto stored = insert.bind(5, point.value).bind(6, point.wallTime).run(); !stored) {
             return std::move(stored).error().wrap("metric '" + point.name + "' of run "
-                + std::to_string(point.run) + " at step " + std::to_string(point.step));
+                                                  + std::to_string(point.run) + " at step "
+                                                  + std::to_string(point.step));
         }
     }
     return transaction.commit();
@@ -245,21 +251,21 @@ common::Result ExperimentStore::finishRun(int64_t run, RunStatus status, const s
 {
     if (status == RunStatus::Running) {
         return common::Error(common::ErrorKind::Internal,
-            "finishRun(" + std::to_string(run) + ") needs a final status");
+                             "finishRun(" + std::to_string(run) + ") needs a final status");
     }
     return d->withFullSync([&]() -> common::Result {
         sqlite3* db = d->db.get();
         Transaction transaction(db, d->path);
         TS_TRY(transaction.begin());
         auto update = Statement::prepare(db, d->path,
-            "UPDATE runs SET status = ?2, finished_at = ?3, "
-            "error = ?4 WHERE id = ?1");
+                                         "UPDATE runs SET status = ?2, finished_at = ?3, "
+                                         "error = ?4 WHERE id = ?1");
         TS_TRY(update);
         update->bind(1, run).bind(2, toString(status)).bind(3, nowSeconds()).bind(4, error);
         TS_TRY(update->run());
         if (sqlite3_changes(db) == 0) {
-            return common::Error(
-                common::ErrorKind::NotFound, "no run " + std::to_string(run) + " in " + d->path);
+            return common::Error(common::ErrorKind::NotFound,
+                                 "no run " + std::to_string(run) + " in " + d->path);
         }
         return transaction.commit();
     });
@@ -271,8 +277,8 @@ common::Expected<std::vector<RunSummary>> ExperimentStore::listRuns()
     Transaction snapshot(d->db.get(), d->path, Transaction::Mode::Read);
     TS_TRY(snapshot.begin());
 
-    auto query = Statement::prepare(
-        d->db.get(), d->path, runQuery(false, "ORDER BY r.created_at DESC, r.id DESC"));
+    auto query = Statement::prepare(d->db.get(), d->path,
+                                    runQuery(false, "ORDER BY r.created_at DESC, r.id DESC"));
     TS_TRY(query);
     std::vector<RunSummary> runs;
     for (;;) {
@@ -302,16 +308,16 @@ common::Expected<RunDetails> ExperimentStore::runDetails(int64_t run)
     auto row = query->bind(1, run).step();
     TS_TRY(row);
     if (!*row) {
-        return common::Error(
-            common::ErrorKind::NotFound, "no run " + std::to_string(run) + " in " + d->path);
+        return common::Error(common::ErrorKind::NotFound,
+                             "no run " + std::to_string(run) + " in " + d->path);
     }
     auto details = readRun(*query, d->path);
     TS_TRY(details);
 
     // rowid order is insertion order: parameters come back as the pipeline listed them.
     auto params = Statement::prepare(d->db.get(), d->path,
-        "SELECT key, value FROM params WHERE run_id = ?1 "
-        "ORDER BY rowid");
+                                     "SELECT key, value FROM params WHERE run_id = ?1 "
+                                     "ORDER BY rowid");
     TS_TRY(params);
     params->bind(1, run);
     while (true) {
@@ -323,8 +329,8 @@ common::Expected<RunDetails> ExperimentStore::runDetails(int64_t run)
     }
 
     auto names = Statement::prepare(d->db.get(), d->path,
-        "SELECT DISTINCT name FROM metrics WHERE run_id = ?1 "
-        "ORDER BY name");
+                                    "SELECT DISTINCT name FROM metrics WHERE run_id = ?1 "
+                                    "ORDER BY name");
     TS_TRY(names);
     names->bind(1, run);
     while (true) {
@@ -340,13 +346,13 @@ common::Expected<RunDetails> ExperimentStore::runDetails(int64_t run)
     return details;
 }
 
-common::Expected<std::vector<MetricPoint>> ExperimentStore::metricSeries(
-    int64_t run, const std::string& name, int worker)
+common::Expected<std::vector<MetricPoint>>
+ExperimentStore::metricSeries(int64_t run, const std::string& name, int worker)
 {
     auto query = Statement::prepare(d->db.get(), d->path,
-        "SELECT step, value, wall_time FROM metrics "
-        "WHERE run_id = ?1 AND name = ?2 AND worker = ?3 "
-        "ORDER BY step");
+                                    "SELECT step, value, wall_time FROM metrics "
+                                    "WHERE run_id = ?1 AND name = ?2 AND worker = ?3 "
+                                    "ORDER BY step");
     TS_TRY(query);
     query->bind(1, run).bind(2, name).bind(3, worker);
     std::vector<MetricPoint> points;
@@ -356,7 +362,7 @@ common::Expected<std::vector<MetricPoint>> ExperimentStore::metricSeries(
         if (!*row)
             return points;
         points.push_back(
-            { run, name, worker, query->int64At(0), valueAt(*query, 1), query->doubleAt(2) });
+                { run, name, worker, query->int64At(0), valueAt(*query, 1), query->doubleAt(2) });
     }
 }
 

@@ -38,7 +38,7 @@ struct MetricPoint
 {
     int64_t run = 0;
     std::string name; // "train_loss", "test_accuracy", "samples_per_second", ...
-    int worker = 0; // rank that produced it; 0 for single-process runs
+    int worker = 0;   // rank that produced it; 0 for single-process runs
     int64_t step = 0; // optimizer step (or epoch for per-epoch metrics)
     double value = 0;
     double wallTime = 0; // seconds since the Unix epoch
@@ -49,7 +49,7 @@ struct NewRun
     std::string experiment; // created on first use
     std::string name;
     std::string pipelineJson; // the pipeline as given, for reproducibility
-    std::string backend; // the compute backend that ran it
+    std::string backend;      // the compute backend that ran it
     std::vector<std::pair<std::string, std::string>> params;
 };
 
@@ -60,9 +60,9 @@ struct RunSummary
     std::string name;
     RunStatus status = RunStatus::Running;
     std::string backend;
-    double createdAt = 0; // Unix seconds
+    double createdAt = 0;  // Unix seconds
     double finishedAt = 0; // 0 while running
-    std::string error; // why it failed, when it did
+    std::string error;     // why it failed, when it did
     // The last value (highest step, worker 0) of every metric of the run.
     std::map<std::string, double> finalMetrics;
 };
@@ -105,8 +105,8 @@ public:
     // One run; ErrorKind::NotFound when there is no run `run`.
     common::Expected<RunDetails> runDetails(int64_t run);
     // The points of one metric of one run and worker, by step.
-    common::Expected<std::vector<MetricPoint>> metricSeries(
-        int64_t run, const std::string& name, int worker = 0);
+    common::Expected<std::vector<MetricPoint>> metricSeries(int64_t run, const std::string& name,
+                                                            int worker = 0);
 
 private:
     struct Private;

@@ -49,7 +49,7 @@ CREATE TABLE metrics (
 
 constexpr const char* Steps[] = { StepV1 };
 static_assert(std::size(Steps) == ExperimentStore::SchemaVersion,
-    "every schema version needs exactly one migration step");
+              "every schema version needs exactly one migration step");
 
 common::Expected<int64_t> scalar(sqlite3* db, const std::string& path, const char* sql)
 {
@@ -76,9 +76,10 @@ common::Result migrate(sqlite3* db, const std::string& path)
     TS_TRY(version);
     if (*version > ExperimentStore::SchemaVersion) {
         return common::Error(common::ErrorKind::Unsupported,
-            path + ": store schema version " + std::to_string(*version)
-                + " is newer than this TrainStudio supports ("
-                + std::to_string(ExperimentStore::SchemaVersion) + "); use a newer TrainStudio");
+                             path + ": store schema version " + std::to_string(*version)
+                                     + " is newer than this TrainStudio supports ("
+                                     + std::to_string(ExperimentStore::SchemaVersion)
+                                     + "); use a newer TrainStudio");
     }
     if (*version == ExperimentStore::SchemaVersion)
         return {}; // the transaction only read; rolling it back writes nothing
@@ -90,22 +91,22 @@ common::Result migrate(sqlite3* db, const std::string& path)
         TS_TRY(tables);
         if (*tables > 0) {
             return common::Error(common::ErrorKind::Corrupt,
-                path
-                    + ": an SQLite database that is not a TrainStudio store "
-                      "(it has tables but no schema version); choose another "
-                      "store file");
+                                 path
+                                         + ": an SQLite database that is not a TrainStudio store "
+                                           "(it has tables but no schema version); choose another "
+                                           "store file");
         }
     }
 
     for (auto step = *version + 1; step <= ExperimentStore::SchemaVersion; ++step) {
         if (auto applied = exec(db, path, Steps[step - 1]); !applied) {
-            return std::move(applied).error().wrap(
-                "migrating the store to schema version " + std::to_string(step));
+            return std::move(applied).error().wrap("migrating the store to schema version "
+                                                   + std::to_string(step));
         }
     }
     // PRAGMA takes no bound parameters; the value is our own integer.
-    const std::string setVersion
-        = "PRAGMA user_version = " + std::to_string(ExperimentStore::SchemaVersion);
+    const std::string setVersion =
+            "PRAGMA user_version = " + std::to_string(ExperimentStore::SchemaVersion);
     TS_TRY(exec(db, path, setVersion.c_str()));
     return transaction.commit();
 }

@@ -66,7 +66,7 @@ inline common::ErrorKind errorKindOf(int rc)
 // "<path>: <sqlite3_errmsg>" for the failure `rc` of connection `db` (which may be null when
 // sqlite3_open_v2 could not even allocate one).
 inline common::Error sqliteError(sqlite3* db, int rc, const std::string& path,
-    std::source_location where = std::source_location::current())
+                                 std::source_location where = std::source_location::current())
 {
     std::string message = path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     if ((rc & 0xff) == SQLITE_NOTADB)
@@ -76,7 +76,7 @@ inline common::Error sqliteError(sqlite3* db, int rc, const std::string& path,
 
 // Runs one or more SQL statements that return no rows of interest (PRAGMAs, BEGIN, scripts).
 inline common::Result exec(sqlite3* db, const std::string& path, const char* sql,
-    std::source_location where = std::source_location::current())
+                           std::source_location where = std::source_location::current())
 {
     const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK)
@@ -88,8 +88,9 @@ inline common::Result exec(sqlite3* db, const std::string& path, const char* sql
 class Statement
 {
 public:
-    static common::Expected<Statement> prepare(sqlite3* db, const std::string& path,
-        std::string_view sql, std::source_location where = std::source_location::current())
+    static common::Expected<Statement>
+    prepare(sqlite3* db, const std::string& path, std::string_view sql,
+            std::source_location where = std::source_location::current())
     {
         sqlite3_stmt* raw = nullptr;
         const int rc = sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &raw, nullptr);
@@ -114,7 +115,7 @@ public:
     {
         // A null data() would bind SQL NULL instead of the empty string.
         return check(sqlite3_bind_text64(m_stmt.get(), index, value.data() ? value.data() : "",
-            value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+                                         value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
     }
 
     // True when a result row is ready, false when the statement has finished.
@@ -157,7 +158,7 @@ public:
     {
         const auto* text = sqlite3_column_text(m_stmt.get(), column);
         return text ? std::string(reinterpret_cast<const char*>(text),
-                   size_t(sqlite3_column_bytes(m_stmt.get(), column)))
+                                  size_t(sqlite3_column_bytes(m_stmt.get(), column)))
                     : std::string();
     }
 
@@ -166,7 +167,7 @@ private:
         : m_db(db)
         , m_path(std::move(path))
         , m_stmt(std::move(stmt))
-    { }
+    {}
 
     Statement& check(int rc)
     {
@@ -194,7 +195,7 @@ public:
         : m_db(db)
         , m_path(std::move(path))
         , m_mode(mode)
-    { }
+    {}
     ~Transaction()
     {
         if (m_open && !sqlite3_get_autocommit(m_db))

@@ -45,13 +45,12 @@ public:
     virtual void download(float* dst, const float* src, size_t count) = 0;
     virtual void fill(float* dst, float value, size_t count) = 0;
     // Waits until every queued op has finished (no-op on the CPU).
-    virtual void synchronize() { }
+    virtual void synchronize() {}
 
     // --- linear algebra ---------------------------------------------------------------------
     // c = alpha * op(a) * op(b) + beta * c, on the matrix views of a, b and c.
     virtual void gemm(Transpose transA, Transpose transB, float alpha, const Tensor& a,
-        const Tensor& b, float beta, Tensor& c)
-        = 0;
+                      const Tensor& b, float beta, Tensor& c) = 0;
     // y[i, j] += bias[j] for every row i.
     virtual void addRowVector(Tensor& y, const Tensor& bias) = 0;
     // out[j] = sum over rows i of x[i, j] (the gradient of a bias).
@@ -67,8 +66,8 @@ public:
     // Mean softmax cross-entropy of `logits` (n x classes) against `labels` (n class indices).
     // When `dlogits` is not null it receives the gradient of the mean: (softmax - onehot) / n.
     // Returns the mean loss (synchronises).
-    virtual float softmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor* dlogits)
-        = 0;
+    virtual float softmaxCrossEntropy(const Tensor& logits, const Tensor& labels,
+                                      Tensor* dlogits) = 0;
     // Number of rows whose arg-max of `logits` equals the label (synchronises).
     virtual int64_t countCorrect(const Tensor& logits, const Tensor& labels) = 0;
 
@@ -76,8 +75,7 @@ public:
     // SGD with momentum, as PyTorch defines it:
     //   g' = g + weightDecay * w;  v = momentum * v + g';  w -= learningRate * v
     virtual void sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity,
-        float learningRate, float momentum, float weightDecay)
-        = 0;
+                                 float learningRate, float momentum, float weightDecay) = 0;
 };
 
 } // namespace ts::tensor

@@ -19,6 +19,6 @@
 
 extern "C" {
 using TsBackendPluginAbiFn = int (*)();
-using TsBackendPluginCreateFn
-    = int (*)(int device, ts::tensor::Backend** out, char* error, size_t errorSize);
+using TsBackendPluginCreateFn = int (*)(int device, ts::tensor::Backend** out, char* error,
+                                        size_t errorSize);
 }

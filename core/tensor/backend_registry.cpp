@@ -61,18 +61,18 @@ const LoadedPlugin& cudaPlugin()
                 return;
             }
             auto abi = reinterpret_cast<TsBackendPluginAbiFn>(dlsym(handle, "tsBackendPluginAbi"));
-            auto create
-                = reinterpret_cast<TsBackendPluginCreateFn>(dlsym(handle, "tsBackendPluginCreate"));
+            auto create = reinterpret_cast<TsBackendPluginCreateFn>(
+                    dlsym(handle, "tsBackendPluginCreate"));
             if (!abi || !create || abi() != TS_BACKEND_PLUGIN_ABI) {
                 plugin.error = file + " is not a TrainStudio "
-                    + std::to_string(TS_BACKEND_PLUGIN_ABI) + " backend plugin (stale build?)";
+                        + std::to_string(TS_BACKEND_PLUGIN_ABI) + " backend plugin (stale build?)";
                 return;
             }
             plugin.create = create;
             return;
         }
         plugin.error = "this build has no CUDA backend (no " + std::string(CudaPluginFile)
-            + " next to the executable; it is built when nvcc is found)";
+                + " next to the executable; it is built when nvcc is found)";
     });
     return plugin;
 }
@@ -113,9 +113,9 @@ Expected<BackendSelection> selectBackend(DeviceRequest request, int cpuThreads)
         return BackendSelection { std::move(*cuda), {} };
     if (request == DeviceRequest::Cuda)
         return std::move(cuda).error().wrap(
-            "device \"cuda\" was requested but CUDA is unavailable");
+                "device \"cuda\" was requested but CUDA is unavailable");
     return BackendSelection { createCpuBackend(cpuThreads),
-        "CUDA not used: " + cuda.error().message() };
+                              "CUDA not used: " + cuda.error().message() };
 }
 
 } // namespace ts::tensor

@@ -49,8 +49,8 @@ public:
     {
         const auto count = static_cast<size_t>(elementCount(m_shape));
         Backend* owner = m_backend;
-        m_data = std::shared_ptr<float>(
-            backend.allocate(count), [owner](float* p) { owner->deallocate(p); });
+        m_data = std::shared_ptr<float>(backend.allocate(count),
+                                        [owner](float* p) { owner->deallocate(p); });
     }
 
     static Tensor zeros(Backend& backend, Shape shape)
@@ -116,13 +116,13 @@ struct GemmShape
 };
 
 // The sizes of c = op(a) * op(b) on the matrix views; aborts when the operands do not fit.
-inline GemmShape gemmShape(
-    Transpose transA, Transpose transB, const Tensor& a, const Tensor& b, const Tensor& c)
+inline GemmShape gemmShape(Transpose transA, Transpose transB, const Tensor& a, const Tensor& b,
+                           const Tensor& c)
 {
     const bool ta = transA == Transpose::Yes;
     const bool tb = transB == Transpose::Yes;
     const GemmShape shape { ta ? a.cols() : a.rows(), tb ? b.rows() : b.cols(),
-        ta ? a.rows() : a.cols() };
+                            ta ? a.rows() : a.cols() };
     TS_ASSERT((tb ? b.cols() : b.rows()) == shape.k);
     TS_ASSERT(c.rows() == shape.m && c.cols() == shape.n);
     return shape;

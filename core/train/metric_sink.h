@@ -16,7 +16,7 @@ struct Progress
     int64_t step = 0; // global optimizer step, 1-based after the first update
     int64_t stepsPerEpoch = 0;
     int64_t stepInEpoch = 0; // 1-based
-    double loss = 0; // mean train loss since the last report
+    double loss = 0;         // mean train loss since the last report
     double samplesPerSecond = 0;
     double etaSeconds = 0; // for the whole run
 };
@@ -28,7 +28,7 @@ public:
     // One measured value: "train_loss" at a step, "test_accuracy" at the end of an epoch, ...
     virtual void onMetric(const std::string& name, int64_t step, double value) = 0;
     // Called every few steps with the state of the run, for progress displays. Optional.
-    virtual void onProgress(const Progress&) { }
+    virtual void onProgress(const Progress&) {}
     // Returning true stops training at the next step (the user cancelled). Optional.
     virtual bool cancelled() const { return false; }
 };

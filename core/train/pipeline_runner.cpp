@@ -18,11 +18,11 @@ namespace {
 double unixNow()
 {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
+            .count();
 }
 
-Expected<data::Dataset> loadSplit(
-    const pipeline::SourceSpec& source, const pipeline::SplitFiles& files)
+Expected<data::Dataset> loadSplit(const pipeline::SourceSpec& source,
+                                  const pipeline::SplitFiles& files)
 {
     if (source.format == pipeline::SourceFormat::Idx)
         return data::readIdxDataset(files.images, files.labels);
@@ -37,12 +37,12 @@ public:
     static constexpr size_t BatchSize = 64;
 
     StoreSink(store::ExperimentStore& store, int64_t run, RunListener* listener,
-        const std::atomic<bool>* cancel)
+              const std::atomic<bool>* cancel)
         : m_store(store)
         , m_run(run)
         , m_listener(listener)
         , m_cancel(cancel)
-    { }
+    {}
 
     void onMetric(const std::string& name, int64_t step, double value) override
     {
@@ -82,8 +82,8 @@ private:
     std::optional<Error> m_failure;
 };
 
-std::vector<std::pair<std::string, std::string>> runParams(
-    const pipeline::PipelineSpec& spec, const RunStart& start)
+std::vector<std::pair<std::string, std::string>> runParams(const pipeline::PipelineSpec& spec,
+                                                           const RunStart& start)
 {
     const auto& t = spec.train;
     std::string hidden;
@@ -111,8 +111,8 @@ std::vector<std::pair<std::string, std::string>> runParams(
 
 } // namespace
 
-Expected<RunOutcome> runPipeline(
-    const pipeline::PipelineSpec& spec, const RunOptions& options, RunListener* listener)
+Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec, const RunOptions& options,
+                                 RunListener* listener)
 {
     const auto wallStart = std::chrono::steady_clock::now();
     // 1. Data first: every input error surfaces before the store is opened.
@@ -124,14 +124,14 @@ Expected<RunOutcome> runPipeline(
         return std::move(test).error().wrap(spec.origin + ": test data");
     if (test->cols != train->cols)
         return Error(ErrorKind::InvalidInput,
-            spec.origin + ": test data (" + test->origin + ") has " + std::to_string(test->cols)
-                + " features per row, training data (" + train->origin + ") has "
-                + std::to_string(train->cols));
+                     spec.origin + ": test data (" + test->origin + ") has "
+                             + std::to_string(test->cols) + " features per row, training data ("
+                             + train->origin + ") has " + std::to_string(train->cols));
     const int64_t classes = std::max(train->classCount, test->classCount);
     if (classes < 2)
         return Error(ErrorKind::InvalidInput,
-            spec.origin + ": training data (" + train->origin
-                + ") has fewer than 2 classes; a classifier needs at least 2");
+                     spec.origin + ": training data (" + train->origin
+                             + ") has fewer than 2 classes; a classifier needs at least 2");
 
     // 2. Prep, fitted on the training split only.
     const auto normalizer = data::Normalizer::fit(*train, spec.prep.scale);
@@ -139,23 +139,25 @@ Expected<RunOutcome> runPipeline(
     normalizer.apply(*test);
 
     // 3. Backend.
-    auto selection = tensor::selectBackend(
-        options.device.value_or(spec.train.device), options.threads.value_or(spec.train.threads));
+    auto selection = tensor::selectBackend(options.device.value_or(spec.train.device),
+                                           options.threads.value_or(spec.train.threads));
     if (!selection)
         return std::move(selection).error().wrap(spec.origin + ": stages.train.device");
     tensor::Backend& backend = *selection->backend;
     auto model = nn::buildModel(spec.train.model, backend, train->cols, classes, spec.train.seed);
 
     // 4. Store and run.
-    const std::string storePath
-        = options.storePath.empty() ? store::ExperimentStore::defaultPath() : options.storePath;
+    const std::string storePath =
+            options.storePath.empty() ? store::ExperimentStore::defaultPath() : options.storePath;
     auto store = store::ExperimentStore::open(storePath);
     if (!store)
         return std::move(store).error();
-    RunStart start { 0, storePath, backend.name(), selection->note, train->rows, test->rows,
-        train->cols, classes, model->describe(), model->parameterCount() };
+    RunStart start {
+        0,          storePath,   backend.name(), selection->note,   train->rows,
+        test->rows, train->cols, classes,        model->describe(), model->parameterCount()
+    };
     store::NewRun newRun { spec.experiment, spec.name, spec.text, backend.name(),
-        runParams(spec, start) };
+                           runParams(spec, start) };
     auto runId = (*store)->createRun(newRun);
     if (!runId)
         return std::move(runId).error();
@@ -165,7 +167,7 @@ Expected<RunOutcome> runPipeline(
 
     // 5. Train and evaluate.
     TrainOptions trainOptions { spec.train.epochs, spec.train.batchSize, spec.train.seed,
-        spec.train.optimizer, spec.train.logEvery };
+                                spec.train.optimizer, spec.train.logEvery };
     StoreSink sink(**store, *runId, listener, options.cancel);
     Trainer trainer(backend, *model, trainOptions);
     RunOutcome outcome;
@@ -175,16 +177,16 @@ Expected<RunOutcome> runPipeline(
 
     // 6. Final state.
     if (sink.failure()) {
-        Error failure
-            = std::move(*sink.failure()).wrap("storing metrics of run " + std::to_string(*runId));
+        Error failure =
+                std::move(*sink.failure()).wrap("storing metrics of run " + std::to_string(*runId));
         (void)(*store)->finishRun(*runId, store::RunStatus::Failed, failure.message());
         return failure;
     }
-    outcome.status
-        = outcome.summary.cancelled ? store::RunStatus::Cancelled : store::RunStatus::Finished;
+    outcome.status =
+            outcome.summary.cancelled ? store::RunStatus::Cancelled : store::RunStatus::Finished;
     TS_TRY((*store)->finishRun(*runId, outcome.status));
-    outcome.seconds
-        = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+    outcome.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
     return outcome;
 }
 

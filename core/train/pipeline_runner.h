@@ -26,17 +26,17 @@ namespace ts::train {
 
 struct RunOptions
 {
-    std::string storePath; // empty: ExperimentStore::defaultPath()
+    std::string storePath;                       // empty: ExperimentStore::defaultPath()
     std::optional<tensor::DeviceRequest> device; // overrides train.device
-    std::optional<int> threads; // overrides train.threads
-    const std::atomic<bool>* cancel = nullptr; // set by a signal handler to stop cleanly
+    std::optional<int> threads;                  // overrides train.threads
+    const std::atomic<bool>* cancel = nullptr;   // set by a signal handler to stop cleanly
 };
 
 struct RunStart
 {
     int64_t runId = 0;
     std::string storePath;
-    std::string backend; // backend->name()
+    std::string backend;     // backend->name()
     std::string backendNote; // why CUDA was not used, when it was not
     int64_t trainRows = 0;
     int64_t testRows = 0;
@@ -59,11 +59,11 @@ class RunListener
 {
 public:
     virtual ~RunListener() = default;
-    virtual void onStart(const RunStart&) { }
-    virtual void onProgress(const Progress&) { }
+    virtual void onStart(const RunStart&) {}
+    virtual void onProgress(const Progress&) {}
 };
 
-common::Expected<RunOutcome> runPipeline(
-    const pipeline::PipelineSpec& spec, const RunOptions& options, RunListener* listener);
+common::Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec,
+                                         const RunOptions& options, RunListener* listener);
 
 } // namespace ts::train

@@ -23,7 +23,7 @@ Trainer::Trainer(tensor::Backend& backend, nn::Sequential& model, TrainOptions o
     : m_backend(backend)
     , m_model(model)
     , m_options(options)
-{ }
+{}
 
 TrainSummary Trainer::fit(const data::Dataset& train, const data::Dataset* test, MetricSink& sink)
 {
@@ -84,7 +84,7 @@ TrainSummary Trainer::fit(const data::Dataset& train, const data::Dataset* test,
             break;
         summary.epochsDone = epoch + 1;
         sink.onMetric("samples_per_second", summary.steps,
-            double(epochSamples) / std::max(epochSeconds, 1e-9));
+                      double(epochSamples) / std::max(epochSeconds, 1e-9));
         if (test) {
             summary.test = evaluate(*test);
             sink.onMetric("test_loss", summary.steps, summary.test.loss);

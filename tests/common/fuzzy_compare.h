@@ -39,8 +39,8 @@ inline double nmse(std::span<const float> actual, std::span<const float> expecte
         for (size_t i_ = 0; i_ < e_.size(); ++i_) {                                                \
             if (!ts::test::fuzzyEqual(a_[i_], e_[i_], relTol, absTol))                             \
                 QFAIL(qPrintable(QString("element %1: %2 != expected %3")                          \
-                                     .arg(i_)                                                      \
-                                     .arg(double(a_[i_]), 0, 'g', 9)                               \
-                                     .arg(double(e_[i_]), 0, 'g', 9)));                            \
+                                         .arg(i_)                                                  \
+                                         .arg(double(a_[i_]), 0, 'g', 9)                           \
+                                         .arg(double(e_[i_]), 0, 'g', 9)));                        \
         }                                                                                          \
     } while (false)

@@ -38,13 +38,13 @@ std::string CpuBackend::name() const
     library.erase(0, library.find_first_not_of(' '));
     library.erase(library.find_last_not_of(' ') + 1);
     return "CPU (" + library + ", " + std::to_string(m_threads)
-        + (m_threads == 1 ? " thread)" : " threads)");
+            + (m_threads == 1 ? " thread)" : " threads)");
 }
 
 float* CpuBackend::allocate(size_t count)
 {
     const size_t bytes = std::max<size_t>(
-        Alignment, (count * sizeof(float) + Alignment - 1) / Alignment * Alignment);
+            Alignment, (count * sizeof(float) + Alignment - 1) / Alignment * Alignment);
     void* p = std::aligned_alloc(Alignment, bytes);
     TS_ASSERT(p != nullptr);
     return static_cast<float*>(p);
@@ -71,14 +71,14 @@ void CpuBackend::fill(float* dst, float value, size_t count)
 }
 
 void CpuBackend::gemm(Transpose transA, Transpose transB, float alpha, const Tensor& a,
-    const Tensor& b, float beta, Tensor& c)
+                      const Tensor& b, float beta, Tensor& c)
 {
     const auto [m, n, k] = gemmShape(transA, transB, a, b, c);
     cblas_sgemm(CblasRowMajor, transA == Transpose::Yes ? CblasTrans : CblasNoTrans,
-        transB == Transpose::Yes ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
-        static_cast<blasint>(n), static_cast<blasint>(k), alpha, a.data(),
-        static_cast<blasint>(a.cols()), b.data(), static_cast<blasint>(b.cols()), beta, c.data(),
-        static_cast<blasint>(n));
+                transB == Transpose::Yes ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
+                static_cast<blasint>(n), static_cast<blasint>(k), alpha, a.data(),
+                static_cast<blasint>(a.cols()), b.data(), static_cast<blasint>(b.cols()), beta,
+                c.data(), static_cast<blasint>(n));
 }
 
 void CpuBackend::addRowVector(Tensor& y, const Tensor& bias)
@@ -174,7 +174,7 @@ int64_t CpuBackend::countCorrect(const Tensor& logits, const Tensor& labels)
 }
 
 void CpuBackend::sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity,
-    float learningRate, float momentum, float weightDecay)
+                                 float learningRate, float momentum, float weightDecay)
 {
     TS_ASSERT(weights.size() == grad.size() && grad.size() == velocity.size());
     const int64_t n = weights.size();

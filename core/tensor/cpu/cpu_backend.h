@@ -23,7 +23,7 @@ public:
     void fill(float* dst, float value, size_t count) override;
 
     void gemm(Transpose transA, Transpose transB, float alpha, const Tensor& a, const Tensor& b,
-        float beta, Tensor& c) override;
+              float beta, Tensor& c) override;
     void addRowVector(Tensor& y, const Tensor& bias) override;
     void sumRows(const Tensor& x, Tensor& out) override;
     void reluForward(const Tensor& x, Tensor& y) override;
@@ -31,7 +31,7 @@ public:
     float softmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor* dlogits) override;
     int64_t countCorrect(const Tensor& logits, const Tensor& labels) override;
     void sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity, float learningRate,
-        float momentum, float weightDecay) override;
+                         float momentum, float weightDecay) override;
 
 private:
     int m_threads;

@@ -75,8 +75,9 @@ Expected<std::unique_ptr<CudaBackend>> CudaBackend::create(int device)
         return unusable(device, describe(e));
     if (prop.major < MinComputeMajor)
         return unusable(device,
-            std::string(prop.name) + " has compute capability " + std::to_string(prop.major) + "."
-                + std::to_string(prop.minor) + "; this build needs 8.0 or newer (A100, H100)");
+                        std::string(prop.name) + " has compute capability "
+                                + std::to_string(prop.major) + "." + std::to_string(prop.minor)
+                                + "; this build needs 8.0 or newer (A100, H100)");
 
     cudaStream_t stream = nullptr;
     if (const cudaError_t e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
@@ -101,20 +102,21 @@ Expected<std::unique_ptr<CudaBackend>> CudaBackend::create(int device)
     if (pools)
         keepFreedMemoryPooled(device);
     const std::string name = "CUDA (" + std::string(prop.name) + ", "
-        + std::to_string(prop.totalGlobalMem >> 30) + " GiB, cuBLAS "
-        + std::to_string(blasVersion / 10000) + "." + std::to_string(blasVersion / 100 % 100) + ")";
-    return std::unique_ptr<CudaBackend>(
-        new CudaBackend(device, pools != 0, std::move(streamOwner), std::move(blasOwner), name));
+            + std::to_string(prop.totalGlobalMem >> 30) + " GiB, cuBLAS "
+            + std::to_string(blasVersion / 10000) + "." + std::to_string(blasVersion / 100 % 100)
+            + ")";
+    return std::unique_ptr<CudaBackend>(new CudaBackend(device, pools != 0, std::move(streamOwner),
+                                                        std::move(blasOwner), name));
 }
 
-CudaBackend::CudaBackend(
-    int device, bool streamOrdered, StreamPtr stream, BlasPtr blas, std::string name)
+CudaBackend::CudaBackend(int device, bool streamOrdered, StreamPtr stream, BlasPtr blas,
+                         std::string name)
     : m_device(device)
     , m_streamOrdered(streamOrdered)
     , m_name(std::move(name))
     , m_stream(std::move(stream))
     , m_blas(std::move(blas))
-{ }
+{}
 
 CudaBackend::~CudaBackend()
 {
@@ -145,16 +147,16 @@ float* CudaBackend::allocate(size_t count)
     makeCurrent();
     const size_t bytes = std::max<size_t>(count, 1) * sizeof(float);
     void* p = nullptr;
-    const cudaError_t e
-        = m_streamOrdered ? cudaMallocAsync(&p, bytes, m_stream.get()) : cudaMalloc(&p, bytes);
+    const cudaError_t e =
+            m_streamOrdered ? cudaMallocAsync(&p, bytes, m_stream.get()) : cudaMalloc(&p, bytes);
     if (e != cudaSuccess) {
         size_t freeBytes = 0;
         size_t totalBytes = 0;
         cudaMemGetInfo(&freeBytes, &totalBytes);
         std::fprintf(stderr,
-            "TrainStudio: cannot allocate %.1f MiB on %s (%.1f MiB free): %s. Use a "
-            "smaller batch size or model, or the CPU backend.\n",
-            bytes / 1048576.0, m_name.c_str(), freeBytes / 1048576.0, describe(e).c_str());
+                     "TrainStudio: cannot allocate %.1f MiB on %s (%.1f MiB free): %s. Use a "
+                     "smaller batch size or model, or the CPU backend.\n",
+                     bytes / 1048576.0, m_name.c_str(), freeBytes / 1048576.0, describe(e).c_str());
         std::abort();
     }
     return static_cast<float*>(p);
@@ -169,23 +171,23 @@ void CudaBackend::deallocate(float* data) noexcept
     const cudaError_t e = m_streamOrdered ? cudaFreeAsync(data, m_stream.get()) : cudaFree(data);
     // At process exit the runtime may be gone already; the memory goes with the process.
     if (e != cudaSuccess && e != cudaErrorCudartUnloading)
-        abortOnCudaError(
-            "cudaFreeAsync", cudaGetErrorName(e), cudaGetErrorString(e), __FILE__, __LINE__);
+        abortOnCudaError("cudaFreeAsync", cudaGetErrorName(e), cudaGetErrorString(e), __FILE__,
+                         __LINE__);
 }
 
 void CudaBackend::upload(float* dst, const float* src, size_t count)
 {
     makeCurrent();
     // From pageable memory the copy returns once `src` is staged, so the caller may reuse it.
-    CUDA_CHECK(
-        cudaMemcpyAsync(dst, src, count * sizeof(float), cudaMemcpyHostToDevice, m_stream.get()));
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, count * sizeof(float), cudaMemcpyHostToDevice,
+                               m_stream.get()));
 }
 
 void CudaBackend::download(float* dst, const float* src, size_t count)
 {
     makeCurrent();
-    CUDA_CHECK(
-        cudaMemcpyAsync(dst, src, count * sizeof(float), cudaMemcpyDeviceToHost, m_stream.get()));
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, count * sizeof(float), cudaMemcpyDeviceToHost,
+                               m_stream.get()));
     CUDA_CHECK(cudaStreamSynchronize(m_stream.get()));
 }
 
@@ -202,7 +204,7 @@ void CudaBackend::synchronize()
 }
 
 void CudaBackend::gemm(Transpose transA, Transpose transB, float alpha, const Tensor& a,
-    const Tensor& b, float beta, Tensor& c)
+                       const Tensor& b, float beta, Tensor& c)
 {
     const auto [m, n, k] = gemmShape(transA, transB, a, b, c);
     if (m == 0 || n == 0)
@@ -210,9 +212,10 @@ void CudaBackend::gemm(Transpose transA, Transpose transB, float alpha, const Te
     makeCurrent();
     // cuBLAS is column-major, and a row-major matrix read column-major is its transpose. So we
     // compute C^T = op(B)^T * op(A)^T: the operands swap places and keep their transpose flags.
-    CUBLAS_CHECK(cublasSgemm(m_blas.get(), blasOp(transB), blasOp(transA), blasInt(n), blasInt(m),
-        blasInt(k), &alpha, deviceData(b), blasInt(std::max<int64_t>(1, b.cols())), deviceData(a),
-        blasInt(std::max<int64_t>(1, a.cols())), &beta, deviceData(c), blasInt(n)));
+    CUBLAS_CHECK(cublasSgemm(
+            m_blas.get(), blasOp(transB), blasOp(transA), blasInt(n), blasInt(m), blasInt(k),
+            &alpha, deviceData(b), blasInt(std::max<int64_t>(1, b.cols())), deviceData(a),
+            blasInt(std::max<int64_t>(1, a.cols())), &beta, deviceData(c), blasInt(n)));
 }
 
 void CudaBackend::addRowVector(Tensor& y, const Tensor& bias)
@@ -279,7 +282,8 @@ float CudaBackend::softmaxCrossEntropy(const Tensor& logits, const Tensor& label
     LossResult* result = lossScratch(n);
     auto* rowLoss = reinterpret_cast<float*>(result + 1);
     launchSoftmaxCrossEntropy(deviceData(logits), deviceData(labels),
-        dlogits ? deviceData(*dlogits) : nullptr, rowLoss, n, classes, result, m_stream.get());
+                              dlogits ? deviceData(*dlogits) : nullptr, rowLoss, n, classes, result,
+                              m_stream.get());
     launchMeanLoss(rowLoss, n, result, m_stream.get());
     return fetchLossResult(result).meanLoss;
 }
@@ -291,18 +295,18 @@ int64_t CudaBackend::countCorrect(const Tensor& logits, const Tensor& labels)
     TS_ASSERT(n <= INT_MAX && logits.cols() <= INT_MAX);
     makeCurrent();
     LossResult* result = lossScratch(0);
-    launchCountCorrect(
-        deviceData(logits), deviceData(labels), n, logits.cols(), result, m_stream.get());
+    launchCountCorrect(deviceData(logits), deviceData(labels), n, logits.cols(), result,
+                       m_stream.get());
     return static_cast<int64_t>(fetchLossResult(result).correct);
 }
 
 void CudaBackend::sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity,
-    float learningRate, float momentum, float weightDecay)
+                                  float learningRate, float momentum, float weightDecay)
 {
     TS_ASSERT(weights.size() == grad.size() && grad.size() == velocity.size());
     makeCurrent();
     launchSgdMomentumStep(deviceData(weights), deviceData(grad), deviceData(velocity),
-        weights.size(), learningRate, momentum, weightDecay, m_stream.get());
+                          weights.size(), learningRate, momentum, weightDecay, m_stream.get());
 }
 
 } // namespace ts::tensor::cuda_impl
@@ -329,7 +333,7 @@ int createBackend(int device, ts::tensor::Backend** out, std::string& error)
     }
     if (device < 0 || device >= count) {
         error = "CUDA device " + std::to_string(device) + " does not exist (found "
-            + std::to_string(count) + (count == 1 ? " device)" : " devices)");
+                + std::to_string(count) + (count == 1 ? " device)" : " devices)");
         return 1;
     }
     auto backend = CudaBackend::create(device);
@@ -348,8 +352,8 @@ TS_PLUGIN_EXPORT int tsBackendPluginAbi()
     return TS_BACKEND_PLUGIN_ABI;
 }
 
-TS_PLUGIN_EXPORT int tsBackendPluginCreate(
-    int device, ts::tensor::Backend** out, char* error, size_t errorSize)
+TS_PLUGIN_EXPORT int tsBackendPluginCreate(int device, ts::tensor::Backend** out, char* error,
+                                           size_t errorSize)
 {
     // No exception may cross the C boundary into the core: it becomes the error text.
     try {

@@ -18,7 +18,7 @@
 #include "common/result.h"
 #include "tensor/backend.h"
 
-#include <cublas_v2.h> // for cublasHandle_t
+#include <cublas_v2.h>        // for cublasHandle_t
 #include <cuda_runtime_api.h> // for cudaStream_t
 
 #include <memory>
@@ -67,7 +67,7 @@ public:
     void synchronize() override;
 
     void gemm(Transpose transA, Transpose transB, float alpha, const Tensor& a, const Tensor& b,
-        float beta, Tensor& c) override;
+              float beta, Tensor& c) override;
     void addRowVector(Tensor& y, const Tensor& bias) override;
     void sumRows(const Tensor& x, Tensor& out) override;
     void reluForward(const Tensor& x, Tensor& y) override;
@@ -75,7 +75,7 @@ public:
     float softmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor* dlogits) override;
     int64_t countCorrect(const Tensor& logits, const Tensor& labels) override;
     void sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity, float learningRate,
-        float momentum, float weightDecay) override;
+                         float momentum, float weightDecay) override;
 
 private:
     CudaBackend(int device, bool streamOrdered, StreamPtr stream, BlasPtr blas, std::string name);

@@ -5,7 +5,7 @@
 // Plain C++17: included by the host .cpp and by the .cu kernel files alike.
 #pragma once
 
-#include <cublas_api.h> // for cublasStatus_t, cublasGetStatusName
+#include <cublas_api.h>       // for cublasStatus_t, cublasGetStatusName
 #include <cuda_runtime_api.h> // for cudaError_t, cudaGetErrorName
 
 #include <cstdio>
@@ -13,13 +13,13 @@
 
 namespace ts::tensor::cuda_impl {
 
-[[noreturn]] inline void abortOnCudaError(
-    const char* call, const char* name, const char* text, const char* file, int line)
+[[noreturn]] inline void abortOnCudaError(const char* call, const char* name, const char* text,
+                                          const char* file, int line)
 {
     int device = -1;
     cudaGetDevice(&device); // best effort: the device may be the thing that failed
     std::fprintf(stderr, "%s:%d: TrainStudio CUDA error on device %d: %s failed: %s (%s)\n", file,
-        line, device, call, name, text);
+                 line, device, call, name, text);
     std::abort();
 }
 
@@ -30,7 +30,8 @@ namespace ts::tensor::cuda_impl {
         const cudaError_t tsCudaError_ = (call);                                                   \
         if (tsCudaError_ != cudaSuccess)                                                           \
             ::ts::tensor::cuda_impl::abortOnCudaError(#call, cudaGetErrorName(tsCudaError_),       \
-                cudaGetErrorString(tsCudaError_), __FILE__, __LINE__);                             \
+                                                      cudaGetErrorString(tsCudaError_), __FILE__,  \
+                                                      __LINE__);                                   \
     } while (false)
 
 #define CUBLAS_CHECK(call)                                                                         \
@@ -38,7 +39,8 @@ namespace ts::tensor::cuda_impl {
         const cublasStatus_t tsBlasStatus_ = (call);                                               \
         if (tsBlasStatus_ != CUBLAS_STATUS_SUCCESS)                                                \
             ::ts::tensor::cuda_impl::abortOnCudaError(#call, cublasGetStatusName(tsBlasStatus_),   \
-                cublasGetStatusString(tsBlasStatus_), __FILE__, __LINE__);                         \
+                                                      cublasGetStatusString(tsBlasStatus_),        \
+                                                      __FILE__, __LINE__);                         \
     } while (false)
 
 // Kernel launches report configuration errors only through cudaGetLastError.

@@ -83,8 +83,8 @@ void launchReluForward(const float* x, float* y, int64_t count, cudaStream_t str
     CUDA_CHECK_LAUNCH();
 }
 
-void launchReluBackward(
-    const float* y, const float* dy, float* dx, int64_t count, cudaStream_t stream)
+void launchReluBackward(const float* y, const float* dy, float* dx, int64_t count,
+                        cudaStream_t stream)
 {
     if (count == 0)
         return;
@@ -92,8 +92,8 @@ void launchReluBackward(
     CUDA_CHECK_LAUNCH();
 }
 
-void launchAddRowVector(
-    float* y, const float* bias, int64_t rows, int64_t cols, cudaStream_t stream)
+void launchAddRowVector(float* y, const float* bias, int64_t rows, int64_t cols,
+                        cudaStream_t stream)
 {
     const int64_t count = rows * cols;
     if (count == 0)

@@ -18,12 +18,12 @@ void launchFill(float* dst, float value, int64_t count, cudaStream_t stream);
 void launchReluForward(const float* x, float* y, int64_t count, cudaStream_t stream);
 
 // dx = dy where y > 0, else 0; dx may be dy.
-void launchReluBackward(
-    const float* y, const float* dy, float* dx, int64_t count, cudaStream_t stream);
+void launchReluBackward(const float* y, const float* dy, float* dx, int64_t count,
+                        cudaStream_t stream);
 
 // y[i, j] += bias[j].
-void launchAddRowVector(
-    float* y, const float* bias, int64_t rows, int64_t cols, cudaStream_t stream);
+void launchAddRowVector(float* y, const float* bias, int64_t rows, int64_t cols,
+                        cudaStream_t stream);
 
 // out[j] = sum over i of x[i, j], summed in row order like the CPU backend.
 void launchSumRows(const float* x, float* out, int64_t rows, int64_t cols, cudaStream_t stream);

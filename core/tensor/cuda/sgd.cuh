@@ -12,6 +12,6 @@ namespace ts::tensor::cuda_impl {
 //   v[i] = momentum * v[i] + g[i] + weightDecay * w[i];  w[i] -= learningRate * v[i]
 // Queued on `stream`; all pointers are device memory.
 void launchSgdMomentumStep(float* w, const float* g, float* v, int64_t count, float learningRate,
-    float momentum, float weightDecay, cudaStream_t stream);
+                           float momentum, float weightDecay, cudaStream_t stream);
 
 } // namespace ts::tensor::cuda_impl

@@ -64,7 +64,8 @@ __device__ int64_t classIndex(float label, int64_t classes)
 }
 
 __global__ void softmaxCrossEntropyKernel(const float* logits, const float* labels, float* dlogits,
-    float* rowLoss, int64_t classes, float invRows, LossResult* result)
+                                          float* rowLoss, int64_t classes, float invRows,
+                                          LossResult* result)
 {
     const int64_t row = blockIdx.x;
     const float* z = logits + row * classes;
@@ -125,8 +126,8 @@ __device__ void warpArgMax(float& value, int& index)
     }
 }
 
-__global__ void countCorrectKernel(
-    const float* logits, const float* labels, int classes, LossResult* result)
+__global__ void countCorrectKernel(const float* logits, const float* labels, int classes,
+                                   LossResult* result)
 {
     __shared__ float values[WarpSize];
     __shared__ int indices[WarpSize];
@@ -162,13 +163,14 @@ __global__ void countCorrectKernel(
 } // namespace
 
 void launchSoftmaxCrossEntropy(const float* logits, const float* labels, float* dlogits,
-    float* rowLoss, int64_t rows, int64_t classes, LossResult* result, cudaStream_t stream)
+                               float* rowLoss, int64_t rows, int64_t classes, LossResult* result,
+                               cudaStream_t stream)
 {
     if (rows == 0)
         return;
     const float invRows = 1.0f / static_cast<float>(rows);
     softmaxCrossEntropyKernel<<<static_cast<unsigned>(rows), threadsForRow(classes), 0, stream>>>(
-        logits, labels, dlogits, rowLoss, classes, invRows, result);
+            logits, labels, dlogits, rowLoss, classes, invRows, result);
     CUDA_CHECK_LAUNCH();
 }
 
@@ -180,12 +182,12 @@ void launchMeanLoss(const float* rowLoss, int64_t rows, LossResult* result, cuda
 }
 
 void launchCountCorrect(const float* logits, const float* labels, int64_t rows, int64_t classes,
-    LossResult* result, cudaStream_t stream)
+                        LossResult* result, cudaStream_t stream)
 {
     if (rows == 0)
         return;
     countCorrectKernel<<<static_cast<unsigned>(rows), threadsForRow(classes), 0, stream>>>(
-        logits, labels, static_cast<int>(classes), result);
+            logits, labels, static_cast<int>(classes), result);
     CUDA_CHECK_LAUNCH();
 }
 

@@ -24,7 +24,8 @@ struct LossResult
 // numerically stable form. When dlogits is not null it receives (softmax(z) - onehot(y)) / rows.
 // A row with an invalid label counts in result->badLabels and gets a NaN loss.
 void launchSoftmaxCrossEntropy(const float* logits, const float* labels, float* dlogits,
-    float* rowLoss, int64_t rows, int64_t classes, LossResult* result, cudaStream_t stream);
+                               float* rowLoss, int64_t rows, int64_t classes, LossResult* result,
+                               cudaStream_t stream);
 
 // result->meanLoss = mean of rowLoss[0, rows), accumulated in double like the CPU backend.
 void launchMeanLoss(const float* rowLoss, int64_t rows, LossResult* result, cudaStream_t stream);
@@ -32,6 +33,6 @@ void launchMeanLoss(const float* rowLoss, int64_t rows, LossResult* result, cuda
 // result->correct += the rows whose first arg-max equals the label (ties go to the lowest class,
 // as std::max_element does); invalid labels count in result->badLabels.
 void launchCountCorrect(const float* logits, const float* labels, int64_t rows, int64_t classes,
-    LossResult* result, cudaStream_t stream);
+                        LossResult* result, cudaStream_t stream);
 
 } // namespace ts::tensor::cuda_impl

@@ -31,7 +31,8 @@ Outcome runCli(const QStringList& args, const QString& home)
     if (!p.waitForFinished(120000))
         return {};
     return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-        QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError()) };
+             QString::fromUtf8(p.readAllStandardOutput()),
+             QString::fromUtf8(p.readAllStandardError()) };
 }
 
 void writeFile(const QString& path, const QByteArray& bytes)
@@ -55,8 +56,8 @@ QByteArray csvPipeline(const QString& train, const QString& test, const QString&
     { "evaluate": {} }
   ]
 })")
-        .arg(train, test, model)
-        .toUtf8();
+            .arg(train, test, model)
+            .toUtf8();
 }
 
 QByteArray blobsCsv(int rows, int seed)
@@ -69,7 +70,7 @@ QByteArray blobsCsv(int rows, int seed)
         state = state * 1664525u + 1013904223u;
         const double x1 = (state >> 8) % 1000 / 100.0;
         csv += QByteArray::number(x0) + ',' + QByteArray::number(x1) + ','
-            + (x0 + x1 > 10 ? "1" : "0") + '\n';
+                + (x0 + x1 > 10 ? "1" : "0") + '\n';
     }
     return csv;
 }
@@ -108,8 +109,8 @@ void TstCli::initTestCase()
     gzwrite(gz, garbage, sizeof garbage - 1);
     gzclose(gz);
     writeFile(d + "/good.json", csvPipeline(d + "/train.csv", d + "/test.csv"));
-    writeFile(
-        d + "/unknown-model.json", csvPipeline(d + "/train.csv", d + "/test.csv", "transformer"));
+    writeFile(d + "/unknown-model.json",
+              csvPipeline(d + "/train.csv", d + "/test.csv", "transformer"));
     writeFile(d + "/ragged.json", csvPipeline(d + "/ragged.csv", d + "/test.csv"));
     writeFile(d + "/missing-data.json", csvPipeline(d + "/nope.csv", d + "/test.csv"));
     QByteArray idx = R"({ "trainstudio": 1, "name": "bad-idx", "stages": [
@@ -142,8 +143,8 @@ void TstCli::badInput()
     QFETCH(QString, pipeline);
     QFETCH(QString, expectedInError);
     const QString store = m_dir.path() + "/bad-input-store.sqlite";
-    const Outcome o
-        = runCli({ "run", m_dir.path() + "/" + pipeline, "--store", store }, m_dir.path());
+    const Outcome o =
+            runCli({ "run", m_dir.path() + "/" + pipeline, "--store", store }, m_dir.path());
     QCOMPARE(o.exitCode, 2);
     const QStringList lines = o.err.trimmed().split('\n');
     QCOMPARE(lines.size(), 1);
@@ -157,8 +158,8 @@ void TstCli::badInput()
 void TstCli::runStoresARunAndPrintsJson()
 {
     const QString store = m_dir.path() + "/store.sqlite";
-    const Outcome o
-        = runCli({ "run", m_dir.path() + "/good.json", "--store", store, "--json" }, m_dir.path());
+    const Outcome o = runCli({ "run", m_dir.path() + "/good.json", "--store", store, "--json" },
+                             m_dir.path());
     QVERIFY2(o.exitCode == 0, qPrintable(o.err));
     const QJsonObject result = QJsonDocument::fromJson(o.out.toUtf8()).object();
     QCOMPARE(result["run_id"].toInt(), 1);
@@ -196,8 +197,8 @@ void TstCli::runsListAndShow()
 
 void TstCli::unknownRunIsBadInput()
 {
-    const Outcome o
-        = runCli({ "runs", "show", "99", "--store", m_dir.path() + "/store.sqlite" }, m_dir.path());
+    const Outcome o = runCli({ "runs", "show", "99", "--store", m_dir.path() + "/store.sqlite" },
+                             m_dir.path());
     QCOMPARE(o.exitCode, 2);
     QVERIFY2(o.err.contains("99"), qPrintable(o.err));
 }

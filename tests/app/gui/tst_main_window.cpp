@@ -64,7 +64,7 @@ QString translationText(QXmlStreamReader& xml, QStringList* forms)
 {
     QString text;
     while (!xml.atEnd()
-        && !(xml.readNext() == QXmlStreamReader::EndElement && xml.name() == u"translation")) {
+           && !(xml.readNext() == QXmlStreamReader::EndElement && xml.name() == u"translation")) {
         if (xml.isCharacters())
             text += xml.text();
         else if (xml.isStartElement() && xml.name() == u"numerusform")
@@ -89,8 +89,8 @@ QStringList untranslatedMessages(QXmlStreamReader& xml)
             const bool empty = forms.isEmpty() ? text.trimmed().isEmpty()
                                                : forms.contains(QString()) || forms.size() != 3;
             if (unfinished || empty)
-                missing
-                    << QStringLiteral("\"%1\"%2").arg(source, unfinished ? " (unfinished)" : "");
+                missing << QStringLiteral("\"%1\"%2")
+                                   .arg(source, unfinished ? " (unfinished)" : "");
         }
     }
     return missing;
@@ -134,10 +134,10 @@ void TstMainWindow::initTestCase()
     auto store = openStore(m_storePath);
     QVERIFY(store);
     auto run = store->createRun({ .experiment = "fashion-mnist",
-        .name = "quickstart",
-        .pipelineJson = "{}",
-        .backend = "CPU (OpenBLAS, 2 threads)",
-        .params = { { "epochs", "1" } } });
+                                  .name = "quickstart",
+                                  .pipelineJson = "{}",
+                                  .backend = "CPU (OpenBLAS, 2 threads)",
+                                  .params = { { "epochs", "1" } } });
     QVERIFY2(run, run ? "" : run.error().message().c_str());
     m_run = *run;
     std::vector<MetricPoint> points = lossPoints(m_run, 0, LossPointCount);
@@ -255,8 +255,8 @@ void TstMainWindow::liveRefreshKeepsSelection()
     const auto appended = writer->appendMetrics(lossPoints(m_run, LossPointCount, 5));
     QVERIFY2(appended, appended ? "" : appended.error().message().c_str());
 
-    QTRY_COMPARE_WITH_TIMEOUT(
-        window->chartWidget()->lossSeries()->count(), LossPointCount + 5, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(window->chartWidget()->lossSeries()->count(), LossPointCount + 5,
+                              10000);
     QCOMPARE(window->selectedRun(), m_run);
     QCOMPARE(window->runsView()->selectionModel()->selectedRows().size(), 1);
     QCOMPARE(window->chartWidget()->lossModel()->rowCount(), LossPointCount + 5);
@@ -269,21 +269,21 @@ void TstMainWindow::russianTranslationIsUsed()
 {
     QTranslator translator;
     QVERIFY(translator.load(QLocale(QStringLiteral("ru_RU")), QStringLiteral("trainstudio"),
-        QStringLiteral("_"), QStringLiteral(":/i18n")));
+                            QStringLiteral("_"), QStringLiteral(":/i18n")));
     QVERIFY(QCoreApplication::installTranslator(&translator));
     const auto uninstall = qScopeGuard([&] { QCoreApplication::removeTranslator(&translator); });
 
     auto window = showWindow(m_storePath);
     const QAbstractItemModel* table = window->runsView()->model();
     QCOMPARE(table->headerData(RunsModel::NameColumn, Qt::Horizontal).toString(),
-        QString::fromUtf8("Запуск"));
+             QString::fromUtf8("Запуск"));
     QCOMPARE(table->headerData(RunsModel::AccuracyColumn, Qt::Horizontal).toString(),
-        QString::fromUtf8("Точность на тесте"));
+             QString::fromUtf8("Точность на тесте"));
     QCOMPARE(window->chartWidget()->lossSeries()->name(), QString::fromUtf8("Потери при обучении"));
     QCOMPARE(window->runsModel()->index(0, RunsModel::StatusColumn).data().toString(),
-        QString::fromUtf8("Завершён"));
+             QString::fromUtf8("Завершён"));
     QVERIFY2(window->computeText().startsWith(QString::fromUtf8("Вычисления: ")),
-        qPrintable(window->computeText()));
+             qPrintable(window->computeText()));
 }
 
 void TstMainWindow::russianTranslationIsComplete()
@@ -294,8 +294,8 @@ void TstMainWindow::russianTranslationIsComplete()
     const QStringList missing = untranslatedMessages(xml);
     QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
     QVERIFY2(missing.isEmpty(),
-        qPrintable(QStringLiteral("untranslated in %1:\n  %2")
-                       .arg(file.fileName(), missing.join(QStringLiteral("\n  ")))));
+             qPrintable(QStringLiteral("untranslated in %1:\n  %2")
+                                .arg(file.fileName(), missing.join(QStringLiteral("\n  ")))));
     // The file must hold the studio's strings at all (lupdate ran on the right sources).
     file.seek(0);
     const QByteArray content = file.readAll();

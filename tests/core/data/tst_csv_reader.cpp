@@ -26,30 +26,30 @@ private slots:
         QTest::addColumn<int>("classCount");
 
         QTest::newRow("good table")
-            << QByteArray("a,b,label\n1,2,0\n3.5,-4e-1,2\n") << "," << QStringList { "a", "b" }
-            << QList<float> { 1, 2, 3.5f, -0.4f } << QList<float> { 0, 2 } << 3;
+                << QByteArray("a,b,label\n1,2,0\n3.5,-4e-1,2\n") << "," << QStringList { "a", "b" }
+                << QList<float> { 1, 2, 3.5f, -0.4f } << QList<float> { 0, 2 } << 3;
         QTest::newRow("label between features")
-            << QByteArray("x,label,y\n1,1,2\n") << "," << QStringList { "x", "y" }
-            << QList<float> { 1, 2 } << QList<float> { 1 } << 2;
+                << QByteArray("x,label,y\n1,1,2\n") << "," << QStringList { "x", "y" }
+                << QList<float> { 1, 2 } << QList<float> { 1 } << 2;
         QTest::newRow("quoted fields with delimiters and escaped quotes")
-            << QByteArray("\"a\",\"b,c\",\"say \"\"hi\"\"\",label\n\"1.5\", \"2\" ,3,0\n") << ","
-            << QStringList { "a", "b,c", "say \"hi\"" } << QList<float> { 1.5f, 2, 3 }
-            << QList<float> { 0 } << 1;
+                << QByteArray("\"a\",\"b,c\",\"say \"\"hi\"\"\",label\n\"1.5\", \"2\" ,3,0\n")
+                << "," << QStringList { "a", "b,c", "say \"hi\"" } << QList<float> { 1.5f, 2, 3 }
+                << QList<float> { 0 } << 1;
         QTest::newRow("CRLF line ends")
-            << QByteArray("a,label\r\n1,0\r\n2,1\r\n") << "," << QStringList { "a" }
-            << QList<float> { 1, 2 } << QList<float> { 0, 1 } << 2;
+                << QByteArray("a,label\r\n1,0\r\n2,1\r\n") << "," << QStringList { "a" }
+                << QList<float> { 1, 2 } << QList<float> { 0, 1 } << 2;
         QTest::newRow("empty and blank lines are skipped")
-            << QByteArray("\na,label\n\n1,0\n   \n2,1\n\n") << "," << QStringList { "a" }
-            << QList<float> { 1, 2 } << QList<float> { 0, 1 } << 2;
+                << QByteArray("\na,label\n\n1,0\n   \n2,1\n\n") << "," << QStringList { "a" }
+                << QList<float> { 1, 2 } << QList<float> { 0, 1 } << 2;
         QTest::newRow("spaces around names and numbers")
-            << QByteArray("a , label\n  1.25 ,  3 \n") << "," << QStringList { "a" }
-            << QList<float> { 1.25f } << QList<float> { 3 } << 4;
+                << QByteArray("a , label\n  1.25 ,  3 \n") << "," << QStringList { "a" }
+                << QList<float> { 1.25f } << QList<float> { 3 } << 4;
         QTest::newRow("semicolon delimiter")
-            << QByteArray("a;b;label\n1;+2;0\n") << ";" << QStringList { "a", "b" }
-            << QList<float> { 1, 2 } << QList<float> { 0 } << 1;
+                << QByteArray("a;b;label\n1;+2;0\n") << ";" << QStringList { "a", "b" }
+                << QList<float> { 1, 2 } << QList<float> { 0 } << 1;
         QTest::newRow("byte order mark")
-            << QByteArray("\xEF\xBB\xBFlabel,a\n0,7\n") << "," << QStringList { "a" }
-            << QList<float> { 7 } << QList<float> { 0 } << 1;
+                << QByteArray("\xEF\xBB\xBFlabel,a\n0,7\n") << "," << QStringList { "a" }
+                << QList<float> { 7 } << QList<float> { 0 } << 1;
         QTest::newRow("header only") << QByteArray("a,label\n") << "," << QStringList { "a" }
                                      << QList<float> {} << QList<float> {} << 0;
     }
@@ -89,42 +89,45 @@ private slots:
         QTest::addColumn<QString>("message");
 
         QTest::newRow("ragged row")
-            << QByteArray("a,b,label\n1,2,0\n1,2\n") << false << ErrorKind::InvalidInput
-            << ":3: row has 2 fields, the header has 3";
+                << QByteArray("a,b,label\n1,2,0\n1,2\n") << false << ErrorKind::InvalidInput
+                << ":3: row has 2 fields, the header has 3";
         QTest::newRow("extra field")
-            << QByteArray("a,label\n1,0,5\n") << false << ErrorKind::InvalidInput
-            << ":2: row has 3 fields, the header has 2";
+                << QByteArray("a,label\n1,0,5\n") << false << ErrorKind::InvalidInput
+                << ":2: row has 3 fields, the header has 2";
         QTest::newRow("unterminated quote")
-            << QByteArray("a,label\n1,0\n\"1,0\n") << false << ErrorKind::InvalidInput
-            << ":3: unterminated quote: the quote opened at column 1 is not closed on this line";
+                << QByteArray("a,label\n1,0\n\"1,0\n") << false << ErrorKind::InvalidInput
+                << ":3: unterminated quote: the quote opened at column 1 is not closed on this "
+                   "line";
         QTest::newRow("text after a closing quote")
-            << QByteArray("a,label\n\"1\"x,0\n") << false << ErrorKind::InvalidInput
-            << ":2: unexpected text after the closing quote at column 4";
+                << QByteArray("a,label\n\"1\"x,0\n") << false << ErrorKind::InvalidInput
+                << ":2: unexpected text after the closing quote at column 4";
         QTest::newRow("text in a numeric column")
-            << QByteArray("a,b,label\n1,2,0\n1,abc,0\n") << false << ErrorKind::InvalidInput
-            << ":3, column 'b' (field 2): 'abc' is not a number";
+                << QByteArray("a,b,label\n1,2,0\n1,abc,0\n") << false << ErrorKind::InvalidInput
+                << ":3, column 'b' (field 2): 'abc' is not a number";
         QTest::newRow("number with a unit")
-            << QByteArray("a,label\n1.5kg,0\n") << false << ErrorKind::InvalidInput
-            << ":2, column 'a' (field 1): '1.5kg' is not a number";
+                << QByteArray("a,label\n1.5kg,0\n") << false << ErrorKind::InvalidInput
+                << ":2, column 'a' (field 1): '1.5kg' is not a number";
         QTest::newRow("infinite value")
-            << QByteArray("a,label\ninf,0\n") << false << ErrorKind::InvalidInput
-            << ":2, column 'a' (field 1): 'inf' is not a finite number";
+                << QByteArray("a,label\ninf,0\n") << false << ErrorKind::InvalidInput
+                << ":2, column 'a' (field 1): 'inf' is not a finite number";
         QTest::newRow("empty field")
-            << QByteArray("a,b,label\n1,,0\n") << false << ErrorKind::InvalidInput
-            << ":2, column 'b' (field 2): '' is empty (missing values are not supported yet)";
+                << QByteArray("a,b,label\n1,,0\n") << false << ErrorKind::InvalidInput
+                << ":2, column 'b' (field 2): '' is empty (missing values are not supported yet)";
         QTest::newRow("missing label column")
-            << QByteArray("a,b,c\n1,2,3\n") << false << ErrorKind::NotFound
-            << ": no column 'label' in the header (columns: a, b, c)";
+                << QByteArray("a,b,c\n1,2,3\n") << false << ErrorKind::NotFound
+                << ": no column 'label' in the header (columns: a, b, c)";
         QTest::newRow("negative label")
-            << QByteArray("a,label\n1,-1\n") << false << ErrorKind::InvalidInput
-            << ":2, column 'label' (field 2): '-1' is not a class index (a non-negative integer)";
+                << QByteArray("a,label\n1,-1\n") << false << ErrorKind::InvalidInput
+                << ":2, column 'label' (field 2): '-1' is not a class index (a non-negative "
+                   "integer)";
         QTest::newRow("fractional label")
-            << QByteArray("a,label\n1,0\n2,1.5\n") << false << ErrorKind::InvalidInput
-            << ":3, column 'label' (field 2): '1.5' is not a class index (a non-negative integer)";
+                << QByteArray("a,label\n1,0\n2,1.5\n") << false << ErrorKind::InvalidInput
+                << ":3, column 'label' (field 2): '1.5' is not a class index (a non-negative "
+                   "integer)";
         QTest::newRow("empty file") << QByteArray("\n\n") << false << ErrorKind::InvalidInput
                                     << ": the file is empty; a header row is needed";
         QTest::newRow("missing file")
-            << QByteArray() << true << ErrorKind::NotFound << ": no such file";
+                << QByteArray() << true << ErrorKind::NotFound << ": no such file";
     }
     void rejectsBadContent()
     {

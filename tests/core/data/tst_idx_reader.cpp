@@ -102,7 +102,7 @@ private slots:
         QVERIFY2(array, array ? "" : array.error().message().c_str());
         QCOMPARE(array->dims, (std::vector<int64_t> { 2, 2, 3 }));
         QCOMPARE(toList(array->values),
-            (QList<float> { 0, 1, 2, 127, 128, 255, 10, 20, 30, 40, 50, 60 }));
+                 (QList<float> { 0, 1, 2, 127, 128, 255, 10, 20, 30, 40, 50, 60 }));
 
         auto dataset = data::readIdxDataset(images.toStdString(), labels.toStdString());
         QVERIFY2(dataset, dataset ? "" : dataset.error().message().c_str());
@@ -153,29 +153,29 @@ private slots:
         const QByteArray good = idx(0x08, { 2, 3 }, QByteArray(6, '\x01'));
         const QByteArray large = gzipped(idx(0x08, { 4000 }, noise(4000)));
         QTest::newRow("missing file")
-            << QByteArray() << true << ErrorKind::NotFound << "no such file";
-        QTest::newRow("empty file")
-            << QByteArray() << false << ErrorKind::Corrupt << "not an IDX file: the file is empty";
+                << QByteArray() << true << ErrorKind::NotFound << "no such file";
+        QTest::newRow("empty file") << QByteArray() << false << ErrorKind::Corrupt
+                                    << "not an IDX file: the file is empty";
         QTest::newRow("text, not IDX")
-            << QByteArray("hello world") << false << ErrorKind::Corrupt
-            << "not an IDX file: first bytes are 68 65 6c 6c (expected 00 00";
+                << QByteArray("hello world") << false << ErrorKind::Corrupt
+                << "not an IDX file: first bytes are 68 65 6c 6c (expected 00 00";
         QTest::newRow("gzip inside gzip") << gzipped(gzipped(good)) << false << ErrorKind::Corrupt
                                           << "not an IDX file: first bytes are 1f 8b 08";
         QTest::newRow("unknown type code")
-            << idx(0x10, { 2 }, "ab") << false << ErrorKind::Unsupported << "type code 10";
+                << idx(0x10, { 2 }, "ab") << false << ErrorKind::Unsupported << "type code 10";
         QTest::newRow("truncated header") << good.left(9) << false << ErrorKind::Corrupt
                                           << "the header ends early: 5 of the 8 bytes";
         QTest::newRow("truncated data")
-            << good.left(good.size() - 2) << false << ErrorKind::Corrupt
-            << "header declares 2x3 values (6 bytes) but the file holds 4 bytes of data";
+                << good.left(good.size() - 2) << false << ErrorKind::Corrupt
+                << "header declares 2x3 values (6 bytes) but the file holds 4 bytes of data";
         QTest::newRow("trailing bytes")
-            << good + "xy" << false << ErrorKind::Corrupt
-            << "header declares 2x3 values (6 bytes) but the file holds 8 bytes of data";
+                << good + "xy" << false << ErrorKind::Corrupt
+                << "header declares 2x3 values (6 bytes) but the file holds 8 bytes of data";
         QTest::newRow("truncated gzip")
-            << large.left(large.size() / 2) << false << ErrorKind::Corrupt << "gzip data";
+                << large.left(large.size() / 2) << false << ErrorKind::Corrupt << "gzip data";
         QTest::newRow("impossible size")
-            << idx(0x0E, { 0xffffffff, 0xffffffff, 0xffffffff }, {}) << false << ErrorKind::Corrupt
-            << "header declares an impossible size";
+                << idx(0x0E, { 0xffffffff, 0xffffffff, 0xffffffff }, {}) << false
+                << ErrorKind::Corrupt << "header declares an impossible size";
     }
     void rejectsDamagedFiles()
     {
@@ -200,14 +200,14 @@ private slots:
         QTest::addColumn<QByteArray>("labels");
         QTest::addColumn<QString>("message");
         QTest::newRow("more labels than images")
-            << idx(0x08, { 3 }, QByteArray(3, '\0')) << "holds 2 images but";
+                << idx(0x08, { 3 }, QByteArray(3, '\0')) << "holds 2 images but";
         QTest::newRow("negative label")
-            << idx(0x09, { 2 }, QByteArray("\x00\xff", 2)) << "label 1 is -1; labels must be";
+                << idx(0x09, { 2 }, QByteArray("\x00\xff", 2)) << "label 1 is -1; labels must be";
         QTest::newRow("fractional label")
-            << idx(0x0D, { 2 }, QByteArray("\x3f\xc0\x00\x00\x00\x00\x00\x00", 8))
-            << "label 0 is 1.5; labels must be";
+                << idx(0x0D, { 2 }, QByteArray("\x3f\xc0\x00\x00\x00\x00\x00\x00", 8))
+                << "label 0 is 1.5; labels must be";
         QTest::newRow("labels of two dimensions")
-            << idx(0x08, { 2, 1 }, QByteArray(2, '\0')) << "one value per image, found 2x1";
+                << idx(0x08, { 2, 1 }, QByteArray(2, '\0')) << "one value per image, found 2x1";
     }
     void rejectsMismatchedDatasets()
     {

@@ -152,7 +152,7 @@ void TstGradients::wholeMlpThroughTheLoss()
         const Floats numeric = numericGradient(p->value, loss, 1e-3f);
         const double error = ts::test::nmse(analytic, numeric);
         QVERIFY2(error < 1e-4,
-            qPrintable(QString::fromStdString(p->name) + QString(": nmse %1").arg(error)));
+                 qPrintable(QString::fromStdString(p->name) + QString(": nmse %1").arg(error)));
     }
 }
 

@@ -56,7 +56,7 @@ void TstPipelineParser::validPipeline()
     QCOMPARE(spec->name, std::string("unit"));
     QCOMPARE(spec->experiment, std::string("tests"));
     QCOMPARE(spec->source.train.images, std::string("/data/train-x.gz")); // relative: resolved
-    QCOMPARE(spec->source.test.images, std::string("/abs/test-x.gz")); // absolute: kept
+    QCOMPARE(spec->source.test.images, std::string("/abs/test-x.gz"));    // absolute: kept
     QVERIFY(spec->prep.scale == data::ScaleKind::Unit);
     QCOMPARE(spec->train.model.hidden, (std::vector<int64_t> { 256, 128 }));
     QCOMPARE(spec->train.optimizer.learningRate, 0.05f);
@@ -75,60 +75,64 @@ void TstPipelineParser::invalidPipelines_data()
     QTest::addColumn<QString>("expected"); // the whole message after "p.json: "
 
     QTest::newRow("unknown model")
-        << replaced(R"("type": "mlp")", R"("type": "transformer")")
-        << "stages[2].train.model.type: unknown value 'transformer'; expected one of: mlp, "
-           "logistic_regression";
-    QTest::newRow("batch size zero") << replaced(R"("batchSize": 64)",
-        R"("batchSize": 0)") << "stages[2].train.batchSize: must be between 1 and 1048576, got 0";
-    QTest::newRow("batch size as text") << replaced(R"("batchSize": 64)",
-        R"("batchSize": "64")") << "stages[2].train.batchSize: must be an integer, got a string";
+            << replaced(R"("type": "mlp")", R"("type": "transformer")")
+            << "stages[2].train.model.type: unknown value 'transformer'; expected one of: mlp, "
+               "logistic_regression";
+    QTest::newRow("batch size zero")
+            << replaced(R"("batchSize": 64)", R"("batchSize": 0)")
+            << "stages[2].train.batchSize: must be between 1 and 1048576, got 0";
+    QTest::newRow("batch size as text")
+            << replaced(R"("batchSize": 64)", R"("batchSize": "64")")
+            << "stages[2].train.batchSize: must be an integer, got a string";
     QTest::newRow("typo in a field name")
-        << replaced(R"("batchSize": 64)", R"("batchsize": 64)")
-        << "stages[2].train.batchsize: unknown field (did you mean 'batchSize'?)";
+            << replaced(R"("batchSize": 64)", R"("batchsize": 64)")
+            << "stages[2].train.batchsize: unknown field (did you mean 'batchSize'?)";
     QTest::newRow("negative learning rate")
-        << replaced(R"("learningRate": 0.05)", R"("learningRate": -1)")
-        << "stages[2].train.optimizer.learningRate: must be > 0 and <= 100, got -1";
+            << replaced(R"("learningRate": 0.05)", R"("learningRate": -1)")
+            << "stages[2].train.optimizer.learningRate: must be > 0 and <= 100, got -1";
     QTest::newRow("unknown optimizer")
-        << replaced(R"("type": "sgd")", R"("type": "lbfgs")")
-        << "stages[2].train.optimizer.type: unknown value 'lbfgs'; expected one of: sgd";
-    QTest::newRow("hidden layer of width 0") << replaced("[256, 128]",
-        "[256, 0]") << "stages[2].train.model.hidden[1]: must be an integer between 1 and 1000000";
+            << replaced(R"("type": "sgd")", R"("type": "lbfgs")")
+            << "stages[2].train.optimizer.type: unknown value 'lbfgs'; expected one of: sgd";
+    QTest::newRow("hidden layer of width 0")
+            << replaced("[256, 128]", "[256, 0]")
+            << "stages[2].train.model.hidden[1]: must be an integer between 1 and 1000000";
     QTest::newRow("missing labels file") << replaced(R"(, "labels": "train-y.gz")", "")
                                          << "stages[0].source.train.labels: is required";
     QTest::newRow("unknown source format")
-        << replaced(R"("format": "idx")", R"("format": "parquet")")
-        << "stages[0].source.format: unknown value 'parquet'; expected one of: idx, csv";
+            << replaced(R"("format": "idx")", R"("format": "parquet")")
+            << "stages[0].source.format: unknown value 'parquet'; expected one of: idx, csv";
     QTest::newRow("unknown device")
-        << replaced(R"("device": "cpu")", R"("device": "tpu")")
-        << "stages[2].train.device: unknown value 'tpu'; expected one of: auto, cpu, cuda";
+            << replaced(R"("device": "cpu")", R"("device": "tpu")")
+            << "stages[2].train.device: unknown value 'tpu'; expected one of: auto, cpu, cuda";
     QTest::newRow("unknown prep scale")
-        << replaced(R"("scale": "unit")", R"("scale": "log")")
-        << "stages[1].prep.scale: unknown value 'log'; expected one of: none, unit, min-max, "
-           "standardize";
+            << replaced(R"("scale": "unit")", R"("scale": "log")")
+            << "stages[1].prep.scale: unknown value 'log'; expected one of: none, unit, min-max, "
+               "standardize";
     QTest::newRow("unknown stage kind")
-        << replaced(R"({ "prep": { "scale": "unit" } })", R"({ "deploy": {} })")
-        << "stages[1].deploy: unknown stage kind; expected one of: source, prep, train, evaluate";
+            << replaced(R"({ "prep": { "scale": "unit" } })", R"({ "deploy": {} })")
+            << "stages[1].deploy: unknown stage kind; expected one of: source, prep, train, "
+               "evaluate";
     QTest::newRow("stages out of order")
-        << replaced(R"({ "evaluate": { "metrics": ["accuracy"] } })",
-               R"({ "prep": { "scale": "unit" } })")
-        << "stages[3].prep: stage out of order or repeated; stages run in the order source, "
-           "prep, train, evaluate";
+            << replaced(R"({ "evaluate": { "metrics": ["accuracy"] } })",
+                        R"({ "prep": { "scale": "unit" } })")
+            << "stages[3].prep: stage out of order or repeated; stages run in the order source, "
+               "prep, train, evaluate";
     QTest::newRow("stage with two keys")
-        << replaced(R"({ "prep": { "scale": "unit" } })", R"({ "prep": {}, "train": {} })")
-        << "stages[1]: must be an object with exactly one key, the stage kind (source, prep, "
-           "train, evaluate)";
+            << replaced(R"({ "prep": { "scale": "unit" } })", R"({ "prep": {}, "train": {} })")
+            << "stages[1]: must be an object with exactly one key, the stage kind (source, prep, "
+               "train, evaluate)";
     QTest::newRow("newer spec version")
-        << replaced(R"("trainstudio": 1)", R"("trainstudio": 2)")
-        << "trainstudio: pipeline spec version 2 is newer than this TrainStudio supports (1)";
+            << replaced(R"("trainstudio": 1)", R"("trainstudio": 2)")
+            << "trainstudio: pipeline spec version 2 is newer than this TrainStudio supports (1)";
     QTest::newRow("unknown evaluation metric")
-        << replaced(R"(["accuracy"])", R"(["auc"])")
-        << "stages[3].evaluate.metrics[0]: unknown metric; expected one of: accuracy, loss";
+            << replaced(R"(["accuracy"])", R"(["auc"])")
+            << "stages[3].evaluate.metrics[0]: unknown metric; expected one of: accuracy, loss";
     QTest::newRow("no train stage") << replaced(
-        QString::fromUtf8(ValidPipeline)
-            .mid(QString::fromUtf8(ValidPipeline).indexOf(R"({ "train")"),
-                QString::fromUtf8(ValidPipeline).indexOf(R"({ "evaluate")")
-                    - QString::fromUtf8(ValidPipeline).indexOf(R"({ "train")")),
-        "") << "stages: a 'train' stage is required";
+            QString::fromUtf8(ValidPipeline)
+                    .mid(QString::fromUtf8(ValidPipeline).indexOf(R"({ "train")"),
+                         QString::fromUtf8(ValidPipeline).indexOf(R"({ "evaluate")")
+                                 - QString::fromUtf8(ValidPipeline).indexOf(R"({ "train")")),
+            "") << "stages: a 'train' stage is required";
 }
 
 void TstPipelineParser::invalidPipelines()
@@ -158,7 +162,7 @@ void TstPipelineParser::missingFileIsNotFound()
     QVERIFY(!spec.ok());
     QVERIFY(spec.error().kind() == common::ErrorKind::NotFound);
     QCOMPARE(QString::fromStdString(spec.error().message()),
-        "/nonexistent/pipeline.json: cannot open the pipeline file (no such file)");
+             "/nonexistent/pipeline.json: cannot open the pipeline file (no such file)");
 }
 
 void TstPipelineParser::quickstartPipelineIsValid()

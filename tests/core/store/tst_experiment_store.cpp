@@ -35,8 +35,8 @@ void writeAll(const QString& path, const QByteArray& bytes)
 void execRaw(const std::string& path, const char* sql)
 {
     sqlite3* raw = nullptr;
-    const int rc
-        = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                   nullptr);
     store::SqlitePtr db(raw);
     QCOMPARE(rc, SQLITE_OK);
     QCOMPARE(sqlite3_exec(db.get(), sql, nullptr, nullptr, nullptr), SQLITE_OK);
@@ -63,8 +63,8 @@ std::unique_ptr<ExperimentStore> openStore(const std::string& path)
     return store ? std::move(store).value() : nullptr;
 }
 
-int64_t createRun(
-    ExperimentStore& store, const std::string& name, const std::string& experiment = "mnist")
+int64_t createRun(ExperimentStore& store, const std::string& name,
+                  const std::string& experiment = "mnist")
 {
     auto run = store.createRun({ experiment, name, "{\"stages\":[]}", "cpu", { { "lr", "0.1" } } });
     return run ? *run : -1;
@@ -106,8 +106,8 @@ private slots:
         }
         const std::string storeFile = path.toStdString();
         QCOMPARE(queryRaw(storeFile,
-                     "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-            QStringList({ "experiments", "metrics", "params", "runs" }));
+                          "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
+                 QStringList({ "experiments", "metrics", "params", "runs" }));
         QCOMPARE(queryRaw(storeFile, "PRAGMA user_version"), QStringList { "1" });
         // WAL persists in the file: the studio reads while a run writes.
         QCOMPARE(queryRaw(storeFile, "PRAGMA journal_mode"), QStringList { "wal" });
@@ -124,9 +124,9 @@ private slots:
         QVERIFY(!store);
         QCOMPARE(store.error().kind(), common::ErrorKind::Unsupported);
         QCOMPARE(store.error().message(),
-            path
-                + ": store schema version 99 is newer than this TrainStudio supports (1); "
-                  "use a newer TrainStudio");
+                 path
+                         + ": store schema version 99 is newer than this TrainStudio supports (1); "
+                           "use a newer TrainStudio");
         QCOMPARE(readAll(QString::fromStdString(path)), before);
     }
 
@@ -135,9 +135,9 @@ private slots:
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<QString>("messagePart");
         QTest::newRow("text file")
-            << QByteArray("name,value\n").repeated(100) << "file is not a database";
+                << QByteArray("name,value\n").repeated(100) << "file is not a database";
         QTest::newRow("gzip header")
-            << QByteArray("\x1f\x8b\x08\x00", 4).repeated(200) << "file is not a database";
+                << QByteArray("\x1f\x8b\x08\x00", 4).repeated(200) << "file is not a database";
     }
     void refusesForeignFiles()
     {
@@ -172,15 +172,16 @@ private slots:
     {
         auto store = openStore(m_dir.filePath("store.sqlite").toStdString());
         QVERIFY(store);
-        auto run = store->createRun({ "mnist", "baseline", "{\"stages\":[]}", "cpu",
-            { { "lr", "0.1" }, { "batchSize", "64" } } });
+        auto run = store->createRun({ "mnist",
+                                      "baseline",
+                                      "{\"stages\":[]}",
+                                      "cpu",
+                                      { { "lr", "0.1" }, { "batchSize", "64" } } });
         QVERIFY(run);
         // Out of step order, and a second worker, as merged streams from several ranks arrive.
         const std::vector<MetricPoint> points = {
-            point(*run, "train_loss", 3, 0.5),
-            point(*run, "train_loss", 1, 2.0),
-            point(*run, "train_loss", 2, 1.0),
-            point(*run, "train_loss", 2, 1.5, 1),
+            point(*run, "train_loss", 3, 0.5),    point(*run, "train_loss", 1, 2.0),
+            point(*run, "train_loss", 2, 1.0),    point(*run, "train_loss", 2, 1.5, 1),
             point(*run, "test_accuracy", 3, 0.9),
         };
         QVERIFY(store->appendMetrics(points).ok());
@@ -198,16 +199,17 @@ private slots:
         QVERIFY(summary.createdAt > 1.6e9);
         QVERIFY(summary.finishedAt >= summary.createdAt);
         QCOMPARE(summary.finalMetrics,
-            (std::map<std::string, double> { { "test_accuracy", 0.9 }, { "train_loss", 0.5 } }));
+                 (std::map<std::string, double> { { "test_accuracy", 0.9 },
+                                                  { "train_loss", 0.5 } }));
 
         auto details = store->runDetails(*run);
         QVERIFY(details);
         QCOMPARE(details->pipelineJson, std::string("{\"stages\":[]}"));
         QCOMPARE(details->params,
-            (std::vector<std::pair<std::string, std::string>> {
-                { "lr", "0.1" }, { "batchSize", "64" } }));
-        QCOMPARE(
-            details->metricNames, (std::vector<std::string> { "test_accuracy", "train_loss" }));
+                 (std::vector<std::pair<std::string, std::string>> { { "lr", "0.1" },
+                                                                     { "batchSize", "64" } }));
+        QCOMPARE(details->metricNames,
+                 (std::vector<std::string> { "test_accuracy", "train_loss" }));
         QCOMPARE(details->finalMetrics, summary.finalMetrics);
 
         auto series = store->metricSeries(*run, "train_loss");
@@ -271,8 +273,8 @@ private slots:
         auto store = openStore(m_dir.filePath("atomic.sqlite").toStdString());
         QVERIFY(store);
         const int64_t run = createRun(*store, "r");
-        const std::vector<MetricPoint> batch
-            = { point(run, "loss", 1, 1.0), point(run + 1000, "loss", 1, 1.0) };
+        const std::vector<MetricPoint> batch = { point(run, "loss", 1, 1.0),
+                                                 point(run + 1000, "loss", 1, 1.0) };
         auto stored = store->appendMetrics(batch);
         QVERIFY(!stored.ok());
         QCOMPARE(stored.error().kind(), common::ErrorKind::InvalidInput);
@@ -298,9 +300,9 @@ private slots:
         QTest::addColumn<QList<double>>("values");
         QTest::addColumn<double>("expected");
         QTest::newRow("steps in order")
-            << QList<qint64> { 1, 2, 3 } << QList<double> { 3, 2, 1 } << 1.0;
+                << QList<qint64> { 1, 2, 3 } << QList<double> { 3, 2, 1 } << 1.0;
         QTest::newRow("steps out of order")
-            << QList<qint64> { 5, 1, 3 } << QList<double> { 7, 8, 9 } << 7.0;
+                << QList<qint64> { 5, 1, 3 } << QList<double> { 7, 8, 9 } << 7.0;
         QTest::newRow("one point") << QList<qint64> { 0 } << QList<double> { 4.5 } << 4.5;
     }
     void finalMetricIsHighestStep()

@@ -85,7 +85,7 @@ private slots:
     {
 #ifdef TS_HAVE_CUDA_PLUGIN
         QVERIFY2(QFile::exists(TS_BINARY_DIR "/lib/libtrainstudio-cuda.so"),
-            "nvcc was found, so the build must produce lib/libtrainstudio-cuda.so");
+                 "nvcc was found, so the build must produce lib/libtrainstudio-cuda.so");
 #else
         QSKIP("this build has no CUDA compiler, so no CUDA plugin");
 #endif
@@ -136,15 +136,15 @@ private slots:
         QTest::addColumn<float>("alpha");
         QTest::addColumn<float>("beta");
         QTest::newRow("gemm 64x784 * 784x256")
-            << false << false << 64 << 256 << 784 << 1.0f << 0.0f;
+                << false << false << 64 << 256 << 784 << 1.0f << 0.0f;
         QTest::newRow("gemm A^T*B") << true << false << 33 << 17 << 65 << 1.0f << 0.0f;
         QTest::newRow("gemm A*B^T") << false << true << 31 << 47 << 129 << 1.0f << 0.0f;
         QTest::newRow("gemm A^T*B^T") << true << true << 5 << 9 << 7 << 1.0f << 0.0f;
         QTest::newRow("gemm alpha 0.5, beta 1 accumulates")
-            << false << false << 16 << 8 << 32 << 0.5f << 1.0f;
+                << false << false << 16 << 8 << 32 << 0.5f << 1.0f;
         QTest::newRow("gemm 1x1 * 1x1") << false << false << 1 << 1 << 1 << 1.0f << 0.0f;
         QTest::newRow("gemm 10x1 * 1x10 outer product")
-            << false << false << 10 << 10 << 1 << 1.0f << 0.0f;
+                << false << false << 10 << 10 << 1 << 1.0f << 0.0f;
     }
 
     void gemm()
@@ -164,8 +164,8 @@ private slots:
         const auto results = runEverywhere([&](Backend& be) {
             Tensor out = on(be, { m, n }, c);
             be.gemm(transA ? Transpose::Yes : Transpose::No,
-                transB ? Transpose::Yes : Transpose::No, alpha, on(be, shapeA, a),
-                on(be, shapeB, b), beta, out);
+                    transB ? Transpose::Yes : Transpose::No, alpha, on(be, shapeA, a),
+                    on(be, shapeB, b), beta, out);
             return out.toHost();
         });
         for (size_t i = 1; i < results.size(); ++i) {
@@ -258,12 +258,13 @@ private slots:
         const auto results = runEverywhere([&](Backend& b) {
             Tensor grad(b, { rows, classes });
             losses.push_back(b.softmaxCrossEntropy(on(b, { rows, classes }, logits),
-                on(b, { rows }, labels), withGradient ? &grad : nullptr));
+                                                   on(b, { rows }, labels),
+                                                   withGradient ? &grad : nullptr));
             return withGradient ? grad.toHost() : Values();
         });
         for (size_t i = 1; i < results.size(); ++i) {
             QVERIFY2(ts::test::fuzzyEqual(losses[i], losses[0], 1e-5, 1e-6),
-                qPrintable(QString("loss %1 != CPU %2").arg(losses[i]).arg(losses[0])));
+                     qPrintable(QString("loss %1 != CPU %2").arg(losses[i]).arg(losses[0])));
             TS_COMPARE_FLOATS(results[i], results[0], 1e-4, 1e-8);
         }
     }
@@ -296,7 +297,7 @@ private slots:
         std::vector<int64_t> counts;
         runEverywhere([&](Backend& b) {
             counts.push_back(
-                b.countCorrect(on(b, { rows, classes }, logits), on(b, { rows }, labels)));
+                    b.countCorrect(on(b, { rows, classes }, logits), on(b, { rows }, labels)));
             return Values();
         });
         QVERIFY(counts[0] >= rows / 2);
@@ -367,8 +368,10 @@ private slots:
             logits[i] = saved;
             const double numeric = (double(lossPlus) - lossMinus) / (2.0 * eps);
             QVERIFY2(ts::test::fuzzyEqual(analytic[i], numeric, 1e-2, 2e-4),
-                qPrintable(
-                    QString("logit %1: %2, numerically %3").arg(i).arg(analytic[i]).arg(numeric)));
+                     qPrintable(QString("logit %1: %2, numerically %3")
+                                        .arg(i)
+                                        .arg(analytic[i])
+                                        .arg(numeric)));
         }
     }
 

@@ -41,7 +41,7 @@ void TstCpuBackend::gemm_data()
     // a = [1 2 3; 4 5 6] (2x3), b = [1 0; 0 1; 2 -1] (3x2), c starts as [1 1; 1 1].
     QTest::newRow("a*b") << false << false << 0.0f << Floats { 7, -1, 16, -1 };
     QTest::newRow("a*b + c (beta 1 accumulates)")
-        << false << false << 1.0f << Floats { 8, 0, 17, 0 };
+            << false << false << 1.0f << Floats { 8, 0, 17, 0 };
     // a^T (3x2) * a (2x3) = the Gram matrix of a's columns.
     QTest::newRow("a^T*a") << true << false << 0.0f
                            << Floats { 17, 22, 27, 22, 29, 36, 27, 36, 45 };
@@ -62,7 +62,7 @@ void TstCpuBackend::gemm()
     const int64_t n = transA ? 3 : (transB ? 2 : 2);
     Tensor c = Tensor::fromHost(m_cpu, { m, n }, Floats(size_t(m * n), 1.0f));
     m_cpu.gemm(transA ? Transpose::Yes : Transpose::No, transB ? Transpose::Yes : Transpose::No,
-        1.0f, a, right, beta, c);
+               1.0f, a, right, beta, c);
     TS_COMPARE_FLOATS(c.toHost(), expected, 0, 0);
 }
 
@@ -98,13 +98,14 @@ void TstCpuBackend::softmaxCrossEntropy_data()
     QTest::addColumn<Floats>("expectedGrad");
     // Equal logits: p = 1/3 each, loss = ln 3, grad = p - onehot.
     QTest::newRow("uniform over 3 classes")
-        << Floats { 0, 0, 0 } << 1.0f << std::log(3.0) << Floats { 1 / 3.f, -2 / 3.f, 1 / 3.f };
+            << Floats { 0, 0, 0 } << 1.0f << std::log(3.0) << Floats { 1 / 3.f, -2 / 3.f, 1 / 3.f };
     // A shift of every logit changes nothing; 1000 would overflow exp without the max trick.
-    QTest::newRow("large logits stay finite") << Floats { 1000, 1000,
-        1000 } << 0.0f << std::log(3.0) << Floats { -2 / 3.f, 1 / 3.f, 1 / 3.f };
+    QTest::newRow("large logits stay finite")
+            << Floats { 1000, 1000, 1000 } << 0.0f << std::log(3.0)
+            << Floats { -2 / 3.f, 1 / 3.f, 1 / 3.f };
     // logits (ln 1, ln 3): p = (1/4, 3/4); label 0: loss = ln 4.
-    QTest::newRow("two classes, wrong guess")
-        << Floats { 0, float(std::log(3.0)) } << 0.0f << std::log(4.0) << Floats { -0.75f, 0.75f };
+    QTest::newRow("two classes, wrong guess") << Floats { 0, float(std::log(3.0)) } << 0.0f
+                                              << std::log(4.0) << Floats { -0.75f, 0.75f };
 }
 
 void TstCpuBackend::softmaxCrossEntropy()
@@ -119,7 +120,7 @@ void TstCpuBackend::softmaxCrossEntropy()
     Tensor dz(m_cpu, { 1, classes });
     const float loss = m_cpu.softmaxCrossEntropy(z, y, &dz);
     QVERIFY2(ts::test::fuzzyEqual(loss, expectedLoss, 1e-6),
-        qPrintable(QString("loss %1 != %2").arg(loss).arg(expectedLoss)));
+             qPrintable(QString("loss %1 != %2").arg(loss).arg(expectedLoss)));
     TS_COMPARE_FLOATS(dz.toHost(), expectedGrad, 1e-5, 1e-6);
 }
 

@@ -103,11 +103,12 @@ void TstTrainer::normalizer_data()
     QTest::addColumn<std::vector<float>>("expected");
     // Two features: (0, 5), (10, 5), (20, 5); the second is constant.
     QTest::newRow("unit: one range over all features, into [0, 1]")
-        << int(data::ScaleKind::Unit) << std::vector<float> { 0, 0.25f, 0.5f, 0.25f, 1, 0.25f };
+            << int(data::ScaleKind::Unit) << std::vector<float> { 0, 0.25f, 0.5f, 0.25f, 1, 0.25f };
     QTest::newRow("min-max: per feature; a constant feature becomes 0")
-        << int(data::ScaleKind::MinMax) << std::vector<float> { 0, 0, 0.5f, 0, 1, 0 };
-    QTest::newRow("standardize: mean 10, std sqrt(200/3)") << int(
-        data::ScaleKind::Standardize) << std::vector<float> { -1.2247449f, 0, 0, 0, 1.2247449f, 0 };
+            << int(data::ScaleKind::MinMax) << std::vector<float> { 0, 0, 0.5f, 0, 1, 0 };
+    QTest::newRow("standardize: mean 10, std sqrt(200/3)")
+            << int(data::ScaleKind::Standardize)
+            << std::vector<float> { -1.2247449f, 0, 0, 0, 1.2247449f, 0 };
     QTest::newRow("none") << int(data::ScaleKind::None)
                           << std::vector<float> { 0, 5, 10, 5, 20, 5 };
 }
@@ -164,14 +165,14 @@ void TstTrainer::reportsMetricsPerEpoch()
 {
     const auto train = randomDataset(100, 4, 2, 5);
     const auto test = randomDataset(30, 4, 2, 6);
-    auto model
-        = nn::buildModel({ "logistic_regression", {}, nn::InitScheme::Xavier }, m_cpu, 4, 2, 1);
+    auto model =
+            nn::buildModel({ "logistic_regression", {}, nn::InitScheme::Xavier }, m_cpu, 4, 2, 1);
     train::Trainer trainer(m_cpu, *model, { 2, 10, 1, { 0.01f, 0.0f, 0.0f }, 4 });
     RecordingSink sink;
     const auto summary = trainer.fit(train, &test, sink);
     auto count = [&](const std::string& name) {
-        return std::count_if(
-            sink.points.begin(), sink.points.end(), [&](const auto& p) { return p.name == name; });
+        return std::count_if(sink.points.begin(), sink.points.end(),
+                             [&](const auto& p) { return p.name == name; });
     };
     // 10 steps per epoch, logged every 4 steps and at the epoch's end: steps 4, 8, 10.
     QCOMPARE(count("train_loss"), 6);
@@ -180,7 +181,7 @@ void TstTrainer::reportsMetricsPerEpoch()
     QCOMPARE(count("samples_per_second"), 2);
     QCOMPARE(summary.test.rows, int64_t(30));
     const auto last = std::find_if(sink.points.rbegin(), sink.points.rend(),
-        [](const auto& p) { return p.name == "test_accuracy"; });
+                                   [](const auto& p) { return p.name == "test_accuracy"; });
     QCOMPARE(last->step, int64_t(20));
     QCOMPARE(last->value, summary.test.accuracy);
 }
