@@ -51,7 +51,13 @@ void Batcher::fill(int64_t batch, tensor::Backend& backend, tensor::Tensor& feat
     TS_ASSERT(rows > 0);
     const int64_t cols = m_data.cols;
     if (features.empty() || features.rows() != rows || &features.backend() != &backend) {
-        features = tensor::Tensor(backend, { rows, cols });
+        // Images keep their NHWC shape (batch x height x width x channels) for convolutions.
+        tensor::Shape shape { rows };
+        if (m_data.sampleShape.empty())
+            shape.push_back(cols);
+        else
+            shape.insert(shape.end(), m_data.sampleShape.begin(), m_data.sampleShape.end());
+        features = tensor::Tensor(backend, std::move(shape));
         labels = tensor::Tensor(backend, { rows });
     }
     // CPU tensors are host memory: gather straight into them. Devices get one upload of a

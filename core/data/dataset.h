@@ -17,6 +17,9 @@ struct Dataset
     std::vector<float> features; // rows * cols values
     std::vector<float> labels;   // rows class indices in [0, classCount)
     int64_t classCount = 0;
+    // The shape of one sample's features: {height, width, channels} for images (NHWC, so a
+    // batch tensor is batch x height x width x channels), {cols} for tables. Empty = {cols}.
+    std::vector<int64_t> sampleShape;
     std::vector<std::string> columnNames; // feature names when the source has them (CSV header)
     std::string origin;                   // where it came from, for messages ("train.csv")
 

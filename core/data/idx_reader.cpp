@@ -284,6 +284,11 @@ common::Expected<Dataset> readIdxDataset(const std::string& imagesPath,
     dataset.cols = 1;
     for (size_t i = 1; i < images->dims.size(); ++i)
         dataset.cols *= images->dims[i];
+    // n x height x width images have one channel; n x height x width x channels keep theirs.
+    if (images->dims.size() == 3)
+        dataset.sampleShape = { images->dims[1], images->dims[2], 1 };
+    else if (images->dims.size() == 4)
+        dataset.sampleShape = { images->dims[1], images->dims[2], images->dims[3] };
     dataset.features = std::move(images->values);
     dataset.labels = std::move(labels->values);
     dataset.origin = imagesPath;

@@ -26,6 +26,7 @@ common::Expected<IdxArray> readIdx(const std::string& path);
 
 // Images (n x d1 x d2 ...) and labels (n) as a Dataset with one row per image; the counts must
 // agree and the labels must be non-negative integers. Pixel values are kept as read (0..255).
+// Image files (n x h x w, or n x h x w x c) set sampleShape to {h, w, 1} (or {h, w, c}).
 common::Expected<Dataset> readIdxDataset(const std::string& imagesPath,
                                          const std::string& labelsPath);
 

@@ -18,6 +18,7 @@
 #include "tensor/tensor.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ts::nn {
@@ -40,6 +41,13 @@ public:
                                            bool needInputGrad) = 0;
     // Trainable parameters; none for activations.
     virtual std::vector<Parameter*> parameters() { return {}; }
+    // Non-trainable state saved with the model (batch-norm running statistics), by name.
+    virtual std::vector<std::pair<std::string, tensor::Tensor*>> buffers() { return {}; }
+
+    // Training mode (the default) or inference mode: batch norm switches to its running
+    // statistics and dropout to the identity. Containers forward the switch to their children.
+    virtual void setTraining(bool training) { m_training = training; }
+    bool training() const { return m_training; }
 
 protected:
     // Makes `buffer` a rows x cols tensor on `backend`, keeping it when the shape already fits.
@@ -52,6 +60,7 @@ protected:
 
 private:
     std::string m_name;
+    bool m_training = true;
 };
 
 } // namespace ts::nn

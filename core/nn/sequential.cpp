@@ -14,6 +14,21 @@ std::vector<Parameter*> Sequential::parameters() const
     return all;
 }
 
+std::vector<std::pair<std::string, tensor::Tensor*>> Sequential::buffers() const
+{
+    std::vector<std::pair<std::string, tensor::Tensor*>> all;
+    for (const auto& layer : m_layers)
+        for (auto& buffer : layer->buffers())
+            all.push_back(buffer);
+    return all;
+}
+
+void Sequential::setTraining(bool training)
+{
+    for (const auto& layer : m_layers)
+        layer->setTraining(training);
+}
+
 int64_t Sequential::parameterCount() const
 {
     int64_t count = 0;

@@ -16,6 +16,10 @@ public:
     const std::vector<std::unique_ptr<Layer>>& layers() const { return m_layers; }
     // Every trainable parameter, in layer order.
     std::vector<Parameter*> parameters() const;
+    // Every non-trainable buffer (batch-norm statistics), in layer order.
+    std::vector<std::pair<std::string, tensor::Tensor*>> buffers() const;
+    // Switches every layer between training and inference mode (see Layer::setTraining).
+    void setTraining(bool training);
     int64_t parameterCount() const;
 
     // Runs every layer; the result is owned by the last layer.

@@ -15,7 +15,7 @@ void Sgd::step()
     for (size_t i = 0; i < m_parameters.size(); ++i) {
         Parameter& p = *m_parameters[i];
         p.value.backend().sgdMomentumStep(p.value, p.grad, m_velocity[i], m_options.learningRate,
-                                          m_options.momentum, m_options.weightDecay);
+                                          m_options.momentum, m_options.weightDecay, false);
     }
 }
 

@@ -67,6 +67,16 @@ public:
         return t;
     }
 
+    // The same buffer seen with another shape of equal size (Flatten, NHWC <-> matrix views).
+    Tensor reshaped(Shape shape) const
+    {
+        TS_ASSERT(elementCount(shape) == size());
+        Tensor view = *this;
+        view.m_strides = contiguousStrides(shape);
+        view.m_shape = std::move(shape);
+        return view;
+    }
+
     bool empty() const { return !m_data; }
     Backend& backend() const { return *m_backend; }
     const Shape& shape() const { return m_shape; }

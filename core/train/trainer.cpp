@@ -37,6 +37,7 @@ TrainSummary Trainer::fit(const data::Dataset& train, const data::Dataset* test,
     int64_t samplesSeen = 0;
 
     for (int epoch = 0; epoch < m_options.epochs && !summary.cancelled; ++epoch) {
+        m_model.setTraining(true);
         batcher.startEpoch(epoch);
         const auto epochStart = Clock::now();
         int64_t epochSamples = 0;
@@ -100,6 +101,7 @@ Evaluation Trainer::evaluate(const data::Dataset& data)
 {
     // Large batches: evaluation has no backward pass, so memory allows it and sgemm runs faster.
     constexpr int64_t EvalBatch = 1000;
+    m_model.setTraining(false);
     data::Batcher batcher(data, EvalBatch, 0, /*shuffle=*/false);
     batcher.startEpoch(0);
     Tensor features, labels;

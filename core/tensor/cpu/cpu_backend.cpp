@@ -173,18 +173,4 @@ int64_t CpuBackend::countCorrect(const Tensor& logits, const Tensor& labels)
     return correct;
 }
 
-void CpuBackend::sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity,
-                                 float learningRate, float momentum, float weightDecay)
-{
-    TS_ASSERT(weights.size() == grad.size() && grad.size() == velocity.size());
-    const int64_t n = weights.size();
-    float* __restrict w = weights.data();
-    const float* __restrict g = grad.data();
-    float* __restrict v = velocity.data();
-    for (int64_t i = 0; i < n; ++i) {
-        v[i] = momentum * v[i] + g[i] + weightDecay * w[i];
-        w[i] -= learningRate * v[i];
-    }
-}
-
 } // namespace ts::tensor

@@ -301,9 +301,11 @@ int64_t CudaBackend::countCorrect(const Tensor& logits, const Tensor& labels)
 }
 
 void CudaBackend::sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity,
-                                  float learningRate, float momentum, float weightDecay)
+                                  float learningRate, float momentum, float weightDecay,
+                                  bool nesterov)
 {
     TS_ASSERT(weights.size() == grad.size() && grad.size() == velocity.size());
+    TS_ASSERT(!nesterov); // pending: the Nesterov kernel
     makeCurrent();
     launchSgdMomentumStep(deviceData(weights), deviceData(grad), deviceData(velocity),
                           weights.size(), learningRate, momentum, weightDecay, m_stream.get());

@@ -75,7 +75,38 @@ public:
     float softmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor* dlogits) override;
     int64_t countCorrect(const Tensor& logits, const Tensor& labels) override;
     void sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& velocity, float learningRate,
-                         float momentum, float weightDecay) override;
+                         float momentum, float weightDecay, bool nesterov) override;
+
+    // element-wise, losses
+    void axpy(float alpha, const Tensor& x, Tensor& y) override;
+    void multiply(const Tensor& a, const Tensor& b, Tensor& out) override;
+    void scale(Tensor& x, float alpha) override;
+    double sumOfSquares(const Tensor& x) override;
+    float meanSquaredError(const Tensor& pred, const Tensor& target, Tensor* dpred) override;
+    void dropoutForward(const Tensor& x, float p, uint64_t seed, Tensor& mask, Tensor& y) override;
+
+    // convolution and pooling
+    void im2col(const Tensor& images, const WindowGeometry& g, Tensor& columns) override;
+    void col2im(const Tensor& columns, const WindowGeometry& g, Tensor& images) override;
+    void maxPoolForward(const Tensor& x, const WindowGeometry& g, Tensor& y) override;
+    void maxPoolBackward(const Tensor& x, const Tensor& y, const Tensor& dy,
+                         const WindowGeometry& g, Tensor& dx) override;
+    void avgPoolForward(const Tensor& x, const WindowGeometry& g, Tensor& y) override;
+    void avgPoolBackward(const Tensor& dy, const WindowGeometry& g, Tensor& dx) override;
+
+    // batch normalisation
+    void batchNormForward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                          Tensor& runningMean, Tensor& runningVar, bool training,
+                          const BatchNormOptions& options, Tensor& savedMean, Tensor& savedInvStd,
+                          Tensor& y) override;
+    void batchNormBackward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                           const Tensor& savedMean, const Tensor& savedInvStd, Tensor& dx,
+                           Tensor& dgamma, Tensor& dbeta) override;
+
+    // optimizers
+    void adamStep(Tensor& weights, const Tensor& grad, Tensor& m, Tensor& v,
+                  const AdamOptions& options) override;
+
 
 private:
     CudaBackend(int device, bool streamOrdered, StreamPtr stream, BlasPtr blas, std::string name);

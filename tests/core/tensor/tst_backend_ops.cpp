@@ -328,7 +328,7 @@ private slots:
             Tensor velocity = Tensor::zeros(b, { count });
             const Tensor grad = on(b, { count }, g);
             for (int step = 0; step < 3; ++step)
-                b.sgdMomentumStep(weights, grad, velocity, 0.1f, momentum, weightDecay);
+                b.sgdMomentumStep(weights, grad, velocity, 0.1f, momentum, weightDecay, false);
             return concat(weights.toHost(), velocity.toHost());
         });
         for (size_t i = 1; i < results.size(); ++i)

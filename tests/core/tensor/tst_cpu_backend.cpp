@@ -138,9 +138,9 @@ void TstCpuBackend::sgdMomentumMatchesPyTorchRule()
     Tensor w = Tensor::fromHost(m_cpu, { 1 }, Floats { 1 });
     const Tensor g = Tensor::fromHost(m_cpu, { 1 }, Floats { 0.5f });
     Tensor v = Tensor::zeros(m_cpu, { 1 });
-    m_cpu.sgdMomentumStep(w, g, v, 0.1f, 0.9f, 0.1f);
+    m_cpu.sgdMomentumStep(w, g, v, 0.1f, 0.9f, 0.1f, false);
     TS_COMPARE_FLOATS(w.toHost(), Floats { 0.94f }, 1e-6, 0);
-    m_cpu.sgdMomentumStep(w, g, v, 0.1f, 0.9f, 0.1f);
+    m_cpu.sgdMomentumStep(w, g, v, 0.1f, 0.9f, 0.1f, false);
     TS_COMPARE_FLOATS(v.toHost(), Floats { 1.134f }, 1e-6, 0);
     TS_COMPARE_FLOATS(w.toHost(), Floats { 0.8266f }, 1e-6, 0);
 }
