@@ -11,6 +11,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   # core
   libopenblas-dev libsqlite3-dev nlohmann-json3-dev zlib1g-dev libcli11-dev
+  libboost-serialization-dev libsodium-dev
   # studio (Qt 6.4): Charts needs libqt6opengl6-dev to be found by CMake
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-tools-dev qt6-l10n-tools
   # fonts for the offscreen/Xvfb window and its screenshots

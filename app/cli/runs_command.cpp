@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 namespace ts::cli {
@@ -96,6 +97,36 @@ int listRuns(const RunsArgs& args)
     return ExitOk;
 }
 
+// Per-class precision/recall/F1 and the confusion matrix (rows: actual, columns: predicted).
+void printClassReport(const std::map<std::string, double>& metrics,
+                      const store::ConfusionMatrix& matrix)
+{
+    auto metric = [&](const char* stem, int64_t c) {
+        const auto it = metrics.find(std::string(stem) + "_class" + std::to_string(c));
+        return it == metrics.end() ? 0.0 : it->second;
+    };
+    std::printf("Per class (test split, step %lld)\n  %-6s %9s %9s %9s %9s\n",
+                (long long)matrix.step, "class", "precision", "recall", "f1", "support");
+    for (int64_t c = 0; c < matrix.classes; ++c) {
+        int64_t support = 0;
+        for (int64_t p = 0; p < matrix.classes; ++p)
+            support += matrix.counts[size_t(c * matrix.classes + p)];
+        std::printf("  %-6lld %9.4f %9.4f %9.4f %9lld\n", (long long)c,
+                    metric("test_precision", c), metric("test_recall", c), metric("test_f1", c),
+                    (long long)support);
+    }
+    std::printf("Confusion matrix (rows: actual class, columns: predicted class)\n        ");
+    for (int64_t p = 0; p < matrix.classes; ++p)
+        std::printf("%6lld", (long long)p);
+    std::printf("\n");
+    for (int64_t a = 0; a < matrix.classes; ++a) {
+        std::printf("  %4lld  ", (long long)a);
+        for (int64_t p = 0; p < matrix.classes; ++p)
+            std::printf("%6lld", (long long)matrix.counts[size_t(a * matrix.classes + p)]);
+        std::printf("\n");
+    }
+}
+
 int showRun(const RunsArgs& args)
 {
     auto store = openExisting(storePathOf(args));
@@ -111,6 +142,17 @@ int showRun(const RunsArgs& args)
             out["params"][key] = value;
         out["metric_names"] = run->metricNames;
         out["pipeline"] = json::parse(run->pipelineJson, nullptr, false);
+        auto matrix = (*store)->latestConfusionMatrix(args.runId);
+        if (!matrix)
+            return reportError(matrix.error());
+        if (matrix->classes > 0) {
+            json rows = json::array();
+            for (int64_t a = 0; a < matrix->classes; ++a)
+                rows.push_back(std::vector<int64_t>(
+                        matrix->counts.begin() + a * matrix->classes,
+                        matrix->counts.begin() + (a + 1) * matrix->classes));
+            out["confusion_matrix"] = { { "step", matrix->step }, { "rows_actual", rows } };
+        }
         std::printf("%s\n", out.dump().c_str());
         return ExitOk;
     }
@@ -126,7 +168,13 @@ int showRun(const RunsArgs& args)
         std::printf("  %-24s %s\n", key.c_str(), value.c_str());
     std::printf("Final metrics\n");
     for (const auto& [name, value] : run->finalMetrics)
-        std::printf("  %-24s %.6g\n", name.c_str(), value);
+        if (name.find("_class") == std::string::npos)
+            std::printf("  %-24s %.6g\n", name.c_str(), value);
+    auto matrix = (*store)->latestConfusionMatrix(args.runId);
+    if (!matrix)
+        return reportError(matrix.error());
+    if (matrix->classes > 0)
+        printClassReport(run->finalMetrics, *matrix);
     return ExitOk;
 }
 

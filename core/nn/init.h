@@ -14,7 +14,10 @@ namespace ts::nn {
 
 enum class InitScheme { He, Xavier };
 
-// Fills every Dense weight of `model` (biases become zero); layer i draws from seed + i.
+// Fills every Dense and Conv2d weight of `model`, including those inside ResidualBlocks (biases
+// become zero); the i-th such layer, in depth-first order, draws from seed + i. For a
+// convolution fanIn = kernel^2 * inChannels and fanOut = kernel^2 * outChannels. Batch-norm
+// layers keep the gamma = 1, beta = 0 they are built with.
 void initialize(Sequential& model, InitScheme scheme, uint64_t seed);
 
 } // namespace ts::nn

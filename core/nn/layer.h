@@ -57,6 +57,14 @@ protected:
         if (buffer.empty() || buffer.rows() != rows || buffer.cols() != cols)
             buffer = tensor::Tensor(backend, { rows, cols });
     }
+    // The same for any shape: element-wise layers keep their input's shape (NHWC images stay
+    // images).
+    static void ensureShape(tensor::Tensor& buffer, tensor::Backend& backend,
+                            const tensor::Shape& shape)
+    {
+        if (buffer.empty() || buffer.shape() != shape)
+            buffer = tensor::Tensor(backend, shape);
+    }
 
 private:
     std::string m_name;

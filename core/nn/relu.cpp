@@ -6,7 +6,7 @@ using tensor::Tensor;
 
 const Tensor& Relu::forward(const Tensor& input)
 {
-    ensureShape(m_output, m_backend, input.rows(), input.cols());
+    ensureShape(m_output, m_backend, input.shape());
     m_backend.reluForward(input, m_output);
     return m_output;
 }
@@ -17,7 +17,7 @@ const Tensor& Relu::backward(const Tensor& outputGrad, bool needInputGrad)
         static const Tensor none;
         return none;
     }
-    ensureShape(m_inputGrad, m_backend, outputGrad.rows(), outputGrad.cols());
+    ensureShape(m_inputGrad, m_backend, outputGrad.shape());
     m_backend.reluBackward(m_output, outputGrad, m_inputGrad);
     return m_inputGrad;
 }

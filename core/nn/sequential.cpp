@@ -46,11 +46,16 @@ const tensor::Tensor& Sequential::forward(const tensor::Tensor& input)
     return *x;
 }
 
-void Sequential::backward(const tensor::Tensor& outputGrad)
+const tensor::Tensor& Sequential::backward(const tensor::Tensor& outputGrad, bool needInputGrad)
 {
     const tensor::Tensor* g = &outputGrad;
     for (size_t i = m_layers.size(); i-- > 0;)
-        g = &m_layers[i]->backward(*g, i > 0);
+        g = &m_layers[i]->backward(*g, i > 0 || needInputGrad);
+    if (!needInputGrad) {
+        static const tensor::Tensor none;
+        return none;
+    }
+    return *g;
 }
 
 std::string Sequential::describe() const

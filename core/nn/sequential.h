@@ -24,9 +24,11 @@ public:
 
     // Runs every layer; the result is owned by the last layer.
     const tensor::Tensor& forward(const tensor::Tensor& input);
-    // Back-propagates dLoss/dOutput through every layer, writing all parameter gradients.
-    // The first layer's input gradient is not computed: inputs are data, not parameters.
-    void backward(const tensor::Tensor& outputGrad);
+    // Back-propagates dLoss/dOutput through every layer, writing all parameter gradients, and
+    // returns the first layer's input gradient when `needInputGrad` (a Sequential nested in a
+    // ResidualBlock); otherwise it skips that gradient (inputs are data, not parameters) and
+    // returns an empty tensor.
+    const tensor::Tensor& backward(const tensor::Tensor& outputGrad, bool needInputGrad = false);
 
     // "dense1(784->256) relu1 dense2(256->128) ..." for logs and run parameters.
     std::string describe() const;

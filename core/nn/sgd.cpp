@@ -1,22 +1,34 @@
 #include "nn/sgd.h"
 
+#include "common/assert.h"
+
 namespace ts::nn {
 
 Sgd::Sgd(std::vector<Parameter*> parameters, SgdOptions options)
-    : m_parameters(std::move(parameters))
+    : Optimizer(std::move(parameters), options.learningRate)
+    , m_velocity(zeroSlots())
     , m_options(options)
 {
-    for (Parameter* p : m_parameters)
-        m_velocity.push_back(tensor::Tensor::zeros(p->value.backend(), p->value.shape()));
+    TS_ASSERT(!options.nesterov || options.momentum > 0.0f);
 }
 
 void Sgd::step()
 {
-    for (size_t i = 0; i < m_parameters.size(); ++i) {
-        Parameter& p = *m_parameters[i];
-        p.value.backend().sgdMomentumStep(p.value, p.grad, m_velocity[i], m_options.learningRate,
-                                          m_options.momentum, m_options.weightDecay, false);
+    const auto& params = parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+        Parameter& p = *params[i];
+        p.value.backend().sgdMomentumStep(p.value, p.grad, m_velocity[i], learningRate(),
+                                          m_options.momentum, m_options.weightDecay,
+                                          m_options.nesterov);
     }
+    countStep();
+}
+
+Optimizer::NamedState Sgd::state()
+{
+    NamedState named;
+    nameSlots(m_velocity, "velocity", named);
+    return named;
 }
 
 } // namespace ts::nn

@@ -1,8 +1,12 @@
-// Stochastic gradient descent with momentum and weight decay (PyTorch's torch.optim.SGD rule):
-//   g' = g + weightDecay * w;  v = momentum * v + g';  w -= learningRate * v
+// Stochastic gradient descent with momentum, Nesterov momentum and weight decay (PyTorch's
+// torch.optim.SGD rule, dampening 0):
+//   g' = g + weightDecay * w;  v = momentum * v + g'
+//   w -= learningRate * v                    (classic)
+//   w -= learningRate * (g' + momentum * v)  (nesterov)
+// State: one velocity per parameter, "<parameter>.velocity", zero at the start.
 #pragma once
 
-#include "nn/parameter.h"
+#include "nn/optimizer.h"
 
 #include <vector>
 
@@ -10,23 +14,23 @@ namespace ts::nn {
 
 struct SgdOptions
 {
-    float learningRate = 0.01f;
+    float learningRate = 0.01f; // the initial rate; a schedule may change it before each step
     float momentum = 0.0f;
     float weightDecay = 0.0f;
+    bool nesterov = false; // needs momentum > 0, as in PyTorch
 };
 
-class Sgd
+class Sgd final : public Optimizer
 {
 public:
     Sgd(std::vector<Parameter*> parameters, SgdOptions options);
 
     const SgdOptions& options() const { return m_options; }
-    // Applies one update from the gradients of the last backward pass.
-    void step();
+    void step() override;
+    NamedState state() override;
 
 private:
-    std::vector<Parameter*> m_parameters;
-    std::vector<tensor::Tensor> m_velocity; // one per parameter, zero at the start
+    std::vector<tensor::Tensor> m_velocity; // one per parameter
     SgdOptions m_options;
 };
 

@@ -228,23 +228,80 @@ PrepSpec readPrep(ObjectReader& stage)
     return prep;
 }
 
+// A JSON array of positive integers (layer widths, blocks per stage).
+std::vector<int64_t> readCounts(ObjectReader& object, const std::string& key, bool required,
+                                int64_t max)
+{
+    const json* value = required ? &object.required(key) : object.optional(key);
+    std::vector<int64_t> counts;
+    if (!value)
+        return counts;
+    if (!value->is_array() || (required && value->empty()))
+        throw FieldError { object.pathOf(key), required ? "must be a non-empty array of integers"
+                                                        : "must be an array of integers" };
+    for (size_t i = 0; i < value->size(); ++i) {
+        const json& n = (*value)[i];
+        if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > max)
+            throw FieldError { object.pathOf(key) + "[" + std::to_string(i) + "]",
+                               "must be an integer between 1 and " + std::to_string(max) };
+        counts.push_back(n.get<int64_t>());
+    }
+    return counts;
+}
+
+bool readFlag(ObjectReader& object, const std::string& key, bool fallback)
+{
+    const json* value = object.optional(key);
+    if (!value)
+        return fallback;
+    if (!value->is_boolean())
+        throw FieldError { object.pathOf(key), "must be true or false, got " + typeName(*value) };
+    return value->get<bool>();
+}
+
+std::vector<nn::ConvSpec> readConvolutions(ObjectReader& model)
+{
+    const json& list = model.required("conv");
+    if (!list.is_array() || list.empty())
+        throw FieldError { model.pathOf("conv"), "must be a non-empty array of convolutions, "
+                                                 "e.g. [{\"filters\": 32, \"kernel\": 5}]" };
+    std::vector<nn::ConvSpec> convolutions;
+    for (size_t i = 0; i < list.size(); ++i) {
+        ObjectReader conv(list[i], model.pathOf("conv") + "[" + std::to_string(i) + "]");
+        const int64_t three = 3, one = 1, zero = 0;
+        nn::ConvSpec c;
+        c.filters = conv.integer("filters", 1, 65536, nullptr);
+        c.kernel = conv.integer("kernel", 1, 64, &three);
+        c.stride = conv.integer("stride", 1, 64, &one);
+        c.padding = conv.integer("padding", 0, 64, &zero);
+        conv.finish();
+        convolutions.push_back(c);
+    }
+    return convolutions;
+}
+
 nn::ModelSpec readModel(ObjectReader& train)
 {
     ObjectReader model(train.required("model"), train.pathOf("model"));
     nn::ModelSpec spec;
     spec.type = model.choice("type", nn::knownModelTypes());
-    if (spec.type == "mlp") {
-        const json& hidden = model.required("hidden");
-        if (!hidden.is_array() || hidden.empty())
-            throw FieldError { model.pathOf("hidden"),
-                               "must be a non-empty array of layer widths" };
-        for (size_t i = 0; i < hidden.size(); ++i) {
-            if (!hidden[i].is_number_integer() || hidden[i].get<int64_t>() < 1
-                || hidden[i].get<int64_t>() > 1'000'000)
-                throw FieldError { model.pathOf("hidden") + "[" + std::to_string(i) + "]",
-                                   "must be an integer between 1 and 1000000" };
-            spec.hidden.push_back(hidden[i].get<int64_t>());
-        }
+    constexpr int64_t MaxWidth = 1'000'000;
+    if (spec.type == "mlp" || spec.type == "cnn") {
+        spec.hidden = readCounts(model, "hidden", spec.type == "mlp", MaxWidth);
+        spec.dropout = static_cast<float>(model.number("dropout", 0.0, 0.99, 0.0));
+    }
+    if (spec.type == "cnn") {
+        spec.conv = readConvolutions(model);
+        const std::string max = "max";
+        spec.pool = model.choice("pool", { "max", "avg", "none" }, &max);
+        const int64_t two = 2;
+        spec.poolSize = model.integer("poolSize", 1, 64, &two);
+        spec.batchNorm = readFlag(model, "batchNorm", false);
+    }
+    if (spec.type == "resnet") {
+        spec.blocks = readCounts(model, "blocks", true, 64);
+        const int64_t sixteen = 16;
+        spec.width = model.integer("width", 1, 4096, &sixteen);
     }
     const std::string he = "he";
     spec.init = model.choice("init", { "he", "xavier" }, &he) == "he" ? nn::InitScheme::He
@@ -253,18 +310,84 @@ nn::ModelSpec readModel(ObjectReader& train)
     return spec;
 }
 
+// A field of another optimizer or schedule type is a mistake, not something to ignore.
+void rejectField(const ObjectReader& reader, const std::string& key, const std::string& owner)
+{
+    if (reader.has(key))
+        throw FieldError { reader.pathOf(key), "only for " + owner };
+}
+
+nn::ScheduleSpec readSchedule(ObjectReader& optimizer, double learningRate)
+{
+    nn::ScheduleSpec schedule;
+    const json* value = optimizer.optional("schedule");
+    if (!value)
+        return schedule;
+    ObjectReader reader(*value, optimizer.pathOf("schedule"));
+    schedule.type = reader.choice("type", nn::knownScheduleTypes());
+    if (schedule.type != "step") {
+        rejectField(reader, "stepSize", "step schedules");
+        rejectField(reader, "gamma", "step schedules");
+    }
+    if (schedule.type != "cosine")
+        rejectField(reader, "minLearningRate", "cosine schedules");
+    if (schedule.type == "step") {
+        schedule.stepSize = reader.integer("stepSize", 1, 1'000'000'000, nullptr);
+        schedule.gamma = static_cast<float>(reader.number("gamma", 0.0, 1.0, 0.1, true));
+    } else if (schedule.type == "cosine") {
+        const double low = reader.number("minLearningRate", 0.0, 100.0, 0.0);
+        if (low > learningRate) {
+            std::ostringstream text;
+            text << "must be <= learningRate (" << learningRate << "), got " << low;
+            throw FieldError { reader.pathOf("minLearningRate"), text.str() };
+        }
+        schedule.minLearningRate = static_cast<float>(low);
+    }
+    const int64_t noWarmup = 0;
+    schedule.warmupSteps = reader.integer("warmupSteps", 0, 1'000'000'000, &noWarmup);
+    reader.finish();
+    return schedule;
+}
+
+nn::OptimizerSpec readOptimizer(ObjectReader& train)
+{
+    ObjectReader optimizer(train.required("optimizer"), train.pathOf("optimizer"));
+    nn::OptimizerSpec spec;
+    spec.type = optimizer.choice("type", nn::knownOptimizerTypes());
+    const bool sgd = spec.type == "sgd";
+    for (const char* key : { "momentum", "nesterov" })
+        if (!sgd)
+            rejectField(optimizer, key, "sgd");
+    for (const char* key : { "beta1", "beta2", "epsilon" })
+        if (sgd)
+            rejectField(optimizer, key, "adam and adamw");
+    const double learningRate = optimizer.number("learningRate", 0.0, 100.0, 0.01, true);
+    spec.learningRate = static_cast<float>(learningRate);
+    if (sgd) {
+        spec.momentum = static_cast<float>(optimizer.number("momentum", 0.0, 0.999999, 0.0));
+        spec.nesterov = readFlag(optimizer, "nesterov", false);
+        if (spec.nesterov && spec.momentum <= 0.0f)
+            throw FieldError { optimizer.pathOf("nesterov"),
+                               "needs momentum > 0; set momentum (e.g. 0.9) or remove nesterov" };
+    } else {
+        spec.beta1 = static_cast<float>(optimizer.number("beta1", 0.0, 0.999999, 0.9));
+        spec.beta2 = static_cast<float>(optimizer.number("beta2", 0.0, 0.999999, 0.999));
+        spec.epsilon = static_cast<float>(optimizer.number("epsilon", 0.0, 1.0, 1e-8, true));
+    }
+    // torch.optim.AdamW decays by default (0.01); SGD and Adam do not.
+    const double defaultDecay = spec.type == "adamw" ? 0.01 : 0.0;
+    spec.weightDecay = static_cast<float>(optimizer.number("weightDecay", 0.0, 1.0, defaultDecay));
+    spec.schedule = readSchedule(optimizer, learningRate);
+    spec.clipNorm = optimizer.number("clipNorm", 0.0, 100000.0, 0.0);
+    optimizer.finish();
+    return spec;
+}
+
 TrainSpec readTrain(ObjectReader& stage)
 {
     TrainSpec train;
     train.model = readModel(stage);
-    ObjectReader optimizer(stage.required("optimizer"), stage.pathOf("optimizer"));
-    optimizer.choice("type", { "sgd" });
-    train.optimizer.learningRate =
-            static_cast<float>(optimizer.number("learningRate", 0.0, 100.0, 0.01, true));
-    train.optimizer.momentum = static_cast<float>(optimizer.number("momentum", 0.0, 0.999999, 0.0));
-    train.optimizer.weightDecay =
-            static_cast<float>(optimizer.number("weightDecay", 0.0, 1.0, 0.0));
-    optimizer.finish();
+    train.optimizer = readOptimizer(stage);
     const int64_t oneEpoch = 1, batch = 64, seed = 0, autoThreads = 0, logEvery = 50;
     train.epochs = static_cast<int>(stage.integer("epochs", 1, 100000, &oneEpoch));
     train.batchSize = stage.integer("batchSize", 1, 1 << 20, &batch);

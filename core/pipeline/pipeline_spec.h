@@ -28,7 +28,7 @@
 #include "data/csv_reader.h"
 #include "data/normalizer.h"
 #include "nn/model_factory.h"
-#include "nn/sgd.h"
+#include "nn/optimizer_factory.h"
 #include "tensor/backend_registry.h"
 
 #include <cstdint>
@@ -63,7 +63,7 @@ struct PrepSpec
 struct TrainSpec
 {
     nn::ModelSpec model;
-    nn::SgdOptions optimizer;
+    nn::OptimizerSpec optimizer; // with its schedule and gradient clipping
     int epochs = 1;
     int64_t batchSize = 64;
     uint64_t seed = 0;

@@ -1,6 +1,7 @@
 #include "store/experiment_store.h"
 
 #include "common/paths.h" // for userDataDir
+#include "store/experiment_store_private.h"
 #include "store/schema_migrations.h"
 #include "store/sqlite_handles.h"
 
@@ -89,28 +90,6 @@ std::string toString(RunStatus status)
     }
     return "unknown";
 }
-
-struct ExperimentStore::Private
-{
-    std::string path;
-    SqlitePtr db; // declared before the statements, so it is closed after they are finalized
-    int schemaVersion = 0;
-    std::optional<Statement> insertMetric; // prepared on the first batch, reused afterwards
-
-    // Run-state changes must survive a power cut; metric batches may lose the last moments.
-    template <typename Body> auto withFullSync(Body body) -> decltype(body())
-    {
-        TS_TRY(exec(db.get(), path, "PRAGMA synchronous = FULL"));
-        auto result = body();
-        auto restored = exec(db.get(), path, "PRAGMA synchronous = NORMAL");
-        if (result && !restored)
-            return std::move(restored).error();
-        return result;
-    }
-
-    common::Result loadFinalMetrics(std::unordered_map<int64_t, RunSummary*>& runs, int64_t first,
-                                    int64_t last);
-};
 
 common::Result
 ExperimentStore::Private::loadFinalMetrics(std::unordered_map<int64_t, RunSummary*>& runs,

@@ -5,7 +5,7 @@
 // open() upgrades an older file step by step inside one transaction and refuses a file newer than
 // this program knows, without modifying it.
 //
-// Tables (schema v1): experiments, runs, params, metrics. A metric point is keyed by
+// Tables: experiments, runs, params, metrics (v1), confusion_matrices (v2). A metric point is keyed by
 // (run, name, worker, step): appending a point that is already stored is a no-op, so a replayed
 // batch never duplicates rows.
 //
@@ -53,6 +53,14 @@ struct NewRun
     std::vector<std::pair<std::string, std::string>> params;
 };
 
+// The confusion matrix of one evaluation: counts[actual * classes + predicted].
+struct ConfusionMatrix
+{
+    int64_t step = 0;
+    int64_t classes = 0;
+    std::vector<int64_t> counts;
+};
+
 struct RunSummary
 {
     int64_t id = 0;
@@ -77,7 +85,7 @@ struct RunDetails : RunSummary
 class ExperimentStore
 {
 public:
-    static constexpr int SchemaVersion = 1;
+    static constexpr int SchemaVersion = 2;
 
     // $XDG_DATA_HOME/trainstudio/store.sqlite, or ~/.local/share/trainstudio/store.sqlite.
     static std::string defaultPath();
@@ -99,6 +107,13 @@ public:
     common::Result appendMetrics(std::span<const MetricPoint> points);
     // Sets the final status (and the error text for a failed run) with synchronous=FULL.
     common::Result finishRun(int64_t run, RunStatus status, const std::string& error = {});
+
+    // Stores the confusion matrix of the evaluation at `step` (replacing one stored there).
+    // `counts` holds classes * classes cells, row = actual class.
+    common::Result saveConfusionMatrix(int64_t run, int64_t step, int64_t classes,
+                                       std::span<const int64_t> counts);
+    // The matrix of the run's latest evaluation; an empty matrix (classes 0) when it has none.
+    common::Expected<ConfusionMatrix> latestConfusionMatrix(int64_t run);
 
     // Every run, newest first.
     common::Expected<std::vector<RunSummary>> listRuns();

@@ -47,7 +47,20 @@ CREATE TABLE metrics (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* Steps[] = { StepV1 };
+// v2: the confusion matrix of each evaluation (per run and step), cell by cell, so a matrix of
+// any class count fits and the studio can query one cell or the whole matrix.
+constexpr const char* StepV2 = R"sql(
+CREATE TABLE confusion_matrices (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    actual INTEGER NOT NULL,
+    predicted INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (run_id, step, actual, predicted)
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* Steps[] = { StepV1, StepV2 };
 static_assert(std::size(Steps) == ExperimentStore::SchemaVersion,
               "every schema version needs exactly one migration step");
 

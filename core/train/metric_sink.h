@@ -4,6 +4,8 @@
 // THREAD SAFETY: called on the training thread only.
 #pragma once
 
+#include "train/evaluation.h"
+
 #include <cstdint>
 #include <string>
 
@@ -27,6 +29,9 @@ public:
     virtual ~MetricSink() = default;
     // One measured value: "train_loss" at a step, "test_accuracy" at the end of an epoch, ...
     virtual void onMetric(const std::string& name, int64_t step, double value) = 0;
+    // The full classification report of the evaluation at `step` (after test_accuracy).
+    // Optional.
+    virtual void onEvaluation(int64_t /*step*/, const ClassificationReport&) {}
     // Called every few steps with the state of the run, for progress displays. Optional.
     virtual void onProgress(const Progress&) {}
     // Returning true stops training at the next step (the user cancelled). Optional.

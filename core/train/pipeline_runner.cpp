@@ -4,6 +4,7 @@
 #include "nn/model_factory.h"
 
 #include <chrono>
+#include <sstream>
 #include <vector>
 
 namespace ts::train {
@@ -57,6 +58,26 @@ public:
             m_listener->onProgress(progress);
     }
 
+    // Per-class precision, recall and F1 become metric points ("test_f1_class3"), the
+    // confusion matrix goes to its own table.
+    void onEvaluation(int64_t step, const ClassificationReport& report) override
+    {
+        for (int64_t c = 0; c < report.classes; ++c) {
+            const std::string suffix = "_class" + std::to_string(c);
+            const auto i = static_cast<size_t>(c);
+            onMetric("test_precision" + suffix, step, report.precision[i]);
+            onMetric("test_recall" + suffix, step, report.recall[i]);
+            onMetric("test_f1" + suffix, step, report.f1[i]);
+        }
+        onMetric("test_macro_f1", step, report.macroF1);
+        flush();
+        if (m_failure)
+            return;
+        if (Result r = m_store.saveConfusionMatrix(m_run, step, report.classes, report.confusion);
+            !r)
+            m_failure = std::move(r).error();
+    }
+
     bool cancelled() const override
     {
         return m_failure.has_value() || (m_cancel && m_cancel->load());
@@ -82,6 +103,42 @@ private:
     std::optional<Error> m_failure;
 };
 
+// Six significant digits: "0.05", "1e-08" (std::to_string would print 1e-8 as "0.000000").
+std::string decimal(double value)
+{
+    std::ostringstream text;
+    text << value;
+    return text.str();
+}
+
+// The fields of the optimizer's type only, so a run's params read like its pipeline.
+std::vector<std::pair<std::string, std::string>> optimizerParams(const nn::OptimizerSpec& o)
+{
+    std::vector<std::pair<std::string, std::string>> params {
+        { "optimizer.learningRate", decimal(o.learningRate) },
+        { "optimizer.weightDecay", decimal(o.weightDecay) },
+    };
+    if (o.type == "sgd") {
+        params.push_back({ "optimizer.momentum", decimal(o.momentum) });
+        params.push_back({ "optimizer.nesterov", o.nesterov ? "true" : "false" });
+    } else {
+        params.push_back({ "optimizer.beta1", decimal(o.beta1) });
+        params.push_back({ "optimizer.beta2", decimal(o.beta2) });
+        params.push_back({ "optimizer.epsilon", decimal(o.epsilon) });
+    }
+    const nn::ScheduleSpec& s = o.schedule;
+    params.push_back({ "optimizer.schedule.type", s.type });
+    if (s.type == "step") {
+        params.push_back({ "optimizer.schedule.stepSize", std::to_string(s.stepSize) });
+        params.push_back({ "optimizer.schedule.gamma", decimal(s.gamma) });
+    } else if (s.type == "cosine") {
+        params.push_back({ "optimizer.schedule.minLearningRate", decimal(s.minLearningRate) });
+    }
+    params.push_back({ "optimizer.schedule.warmupSteps", std::to_string(s.warmupSteps) });
+    params.push_back({ "optimizer.clipNorm", decimal(o.clipNorm) });
+    return params;
+}
+
 std::vector<std::pair<std::string, std::string>> runParams(const pipeline::PipelineSpec& spec,
                                                            const RunStart& start)
 {
@@ -89,15 +146,12 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
     std::string hidden;
     for (int64_t h : t.model.hidden)
         hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
-    return {
+    std::vector<std::pair<std::string, std::string>> params {
         { "model.type", t.model.type },
         { "model.hidden", hidden },
         { "model.layers", start.model },
         { "model.parameters", std::to_string(start.parameters) },
-        { "optimizer", "sgd" },
-        { "optimizer.learningRate", std::to_string(t.optimizer.learningRate) },
-        { "optimizer.momentum", std::to_string(t.optimizer.momentum) },
-        { "optimizer.weightDecay", std::to_string(t.optimizer.weightDecay) },
+        { "optimizer", t.optimizer.type },
         { "epochs", std::to_string(t.epochs) },
         { "batchSize", std::to_string(t.batchSize) },
         { "seed", std::to_string(t.seed) },
@@ -107,6 +161,9 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
         { "data.features", std::to_string(start.features) },
         { "data.classes", std::to_string(start.classes) },
     };
+    const auto optimizer = optimizerParams(t.optimizer);
+    params.insert(params.end(), optimizer.begin(), optimizer.end());
+    return params;
 }
 
 } // namespace
@@ -133,6 +190,11 @@ Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec, const RunOp
                      spec.origin + ": training data (" + train->origin
                              + ") has fewer than 2 classes; a classifier needs at least 2");
 
+    const std::vector<int64_t> sampleShape =
+            train->sampleShape.empty() ? std::vector<int64_t> { train->cols } : train->sampleShape;
+    if (common::Result fits = nn::checkModelFits(spec.train.model, sampleShape); !fits)
+        return std::move(fits).error().wrap(spec.origin + ": stages.train.model");
+
     // 2. Prep, fitted on the training split only.
     const auto normalizer = data::Normalizer::fit(*train, spec.prep.scale);
     normalizer.apply(*train);
@@ -144,7 +206,7 @@ Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec, const RunOp
     if (!selection)
         return std::move(selection).error().wrap(spec.origin + ": stages.train.device");
     tensor::Backend& backend = *selection->backend;
-    auto model = nn::buildModel(spec.train.model, backend, train->cols, classes, spec.train.seed);
+    auto model = nn::buildModel(spec.train.model, backend, sampleShape, classes, spec.train.seed);
 
     // 4. Store and run.
     const std::string storePath =

@@ -1,9 +1,11 @@
 #include "train/trainer.h"
 
 #include "data/batcher.h"
+#include "nn/grad_clip.h"
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace ts::train {
 
@@ -15,6 +17,19 @@ namespace {
 double secondsSince(Clock::time_point start)
 {
     return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// One update: the scheduled learning rate of this step, clipping, then the optimizer's rule.
+// Returns the learning rate used.
+float applyUpdate(nn::Optimizer& optimizer, const nn::OptimizerSpec& spec, int64_t totalSteps)
+{
+    const float learningRate =
+            nn::learningRateAt(spec.schedule, spec.learningRate, optimizer.stepCount(), totalSteps);
+    optimizer.setLearningRate(learningRate);
+    if (spec.clipNorm > 0)
+        nn::clipGradientNorm(optimizer.parameters(), spec.clipNorm);
+    optimizer.step();
+    return learningRate;
 }
 
 } // namespace
@@ -29,7 +44,7 @@ TrainSummary Trainer::fit(const data::Dataset& train, const data::Dataset* test,
 {
     TrainSummary summary;
     data::Batcher batcher(train, m_options.batchSize, m_options.seed);
-    nn::Sgd optimizer(m_model.parameters(), m_options.optimizer);
+    auto optimizer = nn::buildOptimizer(m_options.optimizer, m_model.parameters());
     Tensor features, labels, lossGrad;
     const int64_t stepsPerEpoch = batcher.batchCount();
     const int64_t totalSteps = stepsPerEpoch * m_options.epochs;
@@ -54,7 +69,7 @@ TrainSummary Trainer::fit(const data::Dataset& train, const data::Dataset* test,
                 lossGrad = Tensor(m_backend, { logits.rows(), logits.cols() });
             const float loss = m_backend.softmaxCrossEntropy(logits, labels, &lossGrad);
             m_model.backward(lossGrad);
-            optimizer.step();
+            const float learningRate = applyUpdate(*optimizer, m_options.optimizer, totalSteps);
             ++summary.steps;
             epochSamples += features.rows();
             lossSum += loss;
@@ -62,6 +77,7 @@ TrainSummary Trainer::fit(const data::Dataset& train, const data::Dataset* test,
             if (lossCount == m_options.logEvery || b + 1 == stepsPerEpoch) {
                 summary.lastTrainLoss = lossSum / double(lossCount);
                 sink.onMetric("train_loss", summary.steps, summary.lastTrainLoss);
+                sink.onMetric("learning_rate", summary.steps, learningRate);
                 const double elapsed = trainSeconds + secondsSince(epochStart);
                 Progress p;
                 p.epoch = epoch;
@@ -90,6 +106,7 @@ TrainSummary Trainer::fit(const data::Dataset& train, const data::Dataset* test,
             summary.test = evaluate(*test);
             sink.onMetric("test_loss", summary.steps, summary.test.loss);
             sink.onMetric("test_accuracy", summary.steps, summary.test.accuracy);
+            sink.onEvaluation(summary.steps, summary.test.report);
         }
     }
     summary.trainSeconds = trainSeconds;
@@ -107,17 +124,29 @@ Evaluation Trainer::evaluate(const data::Dataset& data)
     Tensor features, labels;
     Evaluation result;
     double lossSum = 0;
-    int64_t correct = 0;
+    std::optional<ReportBuilder> report;
     for (int64_t b = 0; b < batcher.batchCount(); ++b) {
         batcher.fill(b, m_backend, features, labels);
         const Tensor& logits = m_model.forward(features);
         lossSum += double(m_backend.softmaxCrossEntropy(logits, labels, nullptr)) * features.rows();
-        correct += m_backend.countCorrect(logits, labels);
+        // Predictions come to the host for the confusion matrix: rows x classes floats per
+        // batch, small next to the forward pass.
+        const std::vector<float> scores = logits.toHost();
+        const int64_t classes = logits.cols();
+        if (!report)
+            report.emplace(classes);
+        for (int64_t i = 0; i < features.rows(); ++i) {
+            const float* row = scores.data() + i * classes;
+            const int64_t predicted = std::max_element(row, row + classes) - row;
+            const auto actual = static_cast<int64_t>(data.labels[size_t(b * EvalBatch + i)]);
+            report->add(actual, predicted);
+        }
         result.rows += features.rows();
     }
     if (result.rows > 0) {
+        result.report = report->finish();
         result.loss = lossSum / double(result.rows);
-        result.accuracy = double(correct) / double(result.rows);
+        result.accuracy = result.report.accuracy;
     }
     return result;
 }

@@ -5,14 +5,18 @@
 //     auto summary = trainer.fit(trainSet, &testSet, sink);  // epochs of shuffled mini-batches
 // @endcode
 //
-// Every `logEvery` steps the mean train loss of those steps goes to the sink as "train_loss";
+// Before every step the optimizer gets the scheduled learning rate (nn/lr_schedule.h, over
+// stepsPerEpoch * epochs steps) and, when optimizer.clipNorm > 0, clipped gradients.
+// Every `logEvery` steps the mean train loss of those steps goes to the sink as "train_loss",
+// with "learning_rate", the rate of the last of those steps;
 // after each epoch "samples_per_second" and, with a test set, "test_loss" and "test_accuracy"
 // (step = the global step at the end of the epoch).
 #pragma once
 
 #include "data/dataset.h"
+#include "nn/optimizer_factory.h"
 #include "nn/sequential.h"
-#include "nn/sgd.h"
+#include "train/evaluation.h"
 #include "train/metric_sink.h"
 
 #include <cstdint>
@@ -24,7 +28,7 @@ struct TrainOptions
     int epochs = 1;
     int64_t batchSize = 64;
     uint64_t seed = 0;
-    nn::SgdOptions optimizer;
+    nn::OptimizerSpec optimizer; // type, base learning rate, schedule, clipping
     int64_t logEvery = 50;
 };
 
@@ -33,6 +37,7 @@ struct Evaluation
     double loss = 0;
     double accuracy = 0;
     int64_t rows = 0;
+    ClassificationReport report; // confusion matrix, per-class precision/recall/F1
 };
 
 struct TrainSummary

@@ -4,7 +4,7 @@
 #include "tensor/backend_plugin.h"
 #include "tensor/cuda/cuda_check.h"
 #include "tensor/cuda/elementwise.cuh"
-#include "tensor/cuda/sgd.cuh"
+#include "tensor/cuda/optimizers.cuh"
 #include "tensor/cuda/softmax_cross_entropy.cuh"
 #include "tensor/tensor.h"
 
@@ -246,9 +246,8 @@ void CudaBackend::reluBackward(const Tensor& y, const Tensor& dy, Tensor& dx)
     launchReluBackward(deviceData(y), deviceData(dy), deviceData(dx), y.size(), m_stream.get());
 }
 
-LossResult* CudaBackend::lossScratch(int64_t rows)
+void* CudaBackend::scratch(size_t bytes)
 {
-    const size_t bytes = sizeof(LossResult) + static_cast<size_t>(rows) * sizeof(float);
     if (bytes > m_scratchBytes) {
         // The old buffer is idle: every op that uses it ends by waiting for the stream.
         m_scratch.reset();
@@ -257,7 +256,13 @@ LossResult* CudaBackend::lossScratch(int64_t rows)
         m_scratch.reset(p);
         m_scratchBytes = bytes;
     }
-    auto* result = static_cast<LossResult*>(m_scratch.get());
+    return m_scratch.get();
+}
+
+LossResult* CudaBackend::lossScratch(int64_t rows)
+{
+    auto* result = static_cast<LossResult*>(
+            scratch(sizeof(LossResult) + static_cast<size_t>(rows) * sizeof(float)));
     CUDA_CHECK(cudaMemsetAsync(result, 0, sizeof(LossResult), m_stream.get()));
     return result;
 }
@@ -305,10 +310,10 @@ void CudaBackend::sgdMomentumStep(Tensor& weights, const Tensor& grad, Tensor& v
                                   bool nesterov)
 {
     TS_ASSERT(weights.size() == grad.size() && grad.size() == velocity.size());
-    TS_ASSERT(!nesterov); // pending: the Nesterov kernel
     makeCurrent();
     launchSgdMomentumStep(deviceData(weights), deviceData(grad), deviceData(velocity),
-                          weights.size(), learningRate, momentum, weightDecay, m_stream.get());
+                          weights.size(), learningRate, momentum, weightDecay, nesterov,
+                          m_stream.get());
 }
 
 } // namespace ts::tensor::cuda_impl

@@ -5,11 +5,19 @@
 //
 // Every op is queued on the backend's one stream, so ops run in the order they were called and
 // memory freed by deallocate() is reused only after the ops queued before it (stream-ordered
-// allocation). download(), synchronize(), softmaxCrossEntropy() and countCorrect() wait for the
-// stream; everything else returns at once.
+// allocation). download(), synchronize(), softmaxCrossEntropy(), countCorrect(), sumOfSquares()
+// and meanSquaredError() wait for the stream; everything else returns at once.
+//
+// The member functions are defined in three files: cuda_backend.cpp (device, memory, dense
+// layers, classification losses, SGD), cuda_backend_ops.cpp (element-wise ops, dropout, MSE,
+// Adam) and cuda_backend_cnn.cpp (im2col/col2im, pooling, batch norm). Reductions are
+// deterministic: the same inputs on the same GPU give the same bits on every run.
 //
 // Numerics: FP32 throughout. cuBLAS runs in CUBLAS_DEFAULT_MATH, which never rounds inputs to
 // TF32, so products agree with the CPU backend to float rounding (summation order differs).
+// The element-wise, optimizer, pooling and batch-norm kernels are compiled without FMA
+// contraction and evaluate the CPU backend's expressions in its order, so element-wise results
+// and optimizer steps give the CPU's bits; reductions differ only in summation order.
 //
 // THREAD SAFETY: as every Backend, one thread at a time. Each call makes the backend's device
 // current on the calling thread, so ranks on different GPUs can share a process.
@@ -107,7 +115,6 @@ public:
     void adamStep(Tensor& weights, const Tensor& grad, Tensor& m, Tensor& v,
                   const AdamOptions& options) override;
 
-
 private:
     CudaBackend(int device, bool streamOrdered, StreamPtr stream, BlasPtr blas, std::string name);
 
@@ -115,10 +122,15 @@ private:
     // The tensor's device pointer, after checking that this backend allocated it.
     const float* deviceData(const Tensor& t) const;
     float* deviceData(Tensor& t) const;
+    // The reusable scratch buffer (m_scratch), grown to at least `bytes`. Only for ops that wait
+    // for the stream before they return, so the buffer is idle whenever it is reallocated.
+    void* scratch(size_t bytes);
     // A zeroed LossResult followed by room for `rows` per-row floats, reused between calls.
     LossResult* lossScratch(int64_t rows);
     // Copies the LossResult back, waits for it and checks that every label was a class index.
     LossResult fetchLossResult(const LossResult* result);
+    // Copies a double computed by a reduction launcher (reduce.cuh) back and waits for it.
+    double fetchDouble(const double* value);
 
     int m_device;
     bool m_streamOrdered; // cudaMallocAsync available (memory pools)

@@ -1,32 +1,12 @@
 #include "tensor/cuda/elementwise.cuh"
 
 #include "tensor/cuda/cuda_check.h"
-
-#include <algorithm>
+#include "tensor/cuda/grid.cuh"
+#include "tensor/dropout_hash.h" // for dropoutUniform, shared with the CPU backend
 
 namespace ts::tensor::cuda_impl {
 
 namespace {
-
-constexpr int BlockSize = 256;
-// Enough blocks to fill an H100 several times over; grid-stride loops cover the rest, so huge
-// tensors do not launch millions of short-lived blocks.
-constexpr int64_t MaxBlocks = 4096;
-
-int gridFor(int64_t count)
-{
-    return static_cast<int>(std::min<int64_t>((count + BlockSize - 1) / BlockSize, MaxBlocks));
-}
-
-__device__ int64_t firstIndex()
-{
-    return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-}
-
-__device__ int64_t gridStride()
-{
-    return static_cast<int64_t>(blockDim.x) * gridDim.x;
-}
 
 __global__ void fillKernel(float* dst, float value, int64_t count)
 {
@@ -62,6 +42,36 @@ __global__ void sumRowsKernel(const float* x, float* out, int64_t rows, int64_t 
         for (int64_t i = 0; i < rows; ++i)
             sum += x[i * cols + j];
         out[j] = sum;
+    }
+}
+
+__global__ void axpyKernel(float alpha, const float* x, float* y, int64_t count)
+{
+    for (int64_t i = firstIndex(); i < count; i += gridStride())
+        y[i] += alpha * x[i];
+}
+
+__global__ void multiplyKernel(const float* a, const float* b, float* out, int64_t count)
+{
+    for (int64_t i = firstIndex(); i < count; i += gridStride())
+        out[i] = a[i] * b[i];
+}
+
+__global__ void scaleKernel(float* x, float alpha, int64_t count)
+{
+    for (int64_t i = firstIndex(); i < count; i += gridStride())
+        x[i] *= alpha;
+}
+
+// The mask and the product in one pass; `keep` is computed on the host exactly as the CPU
+// backend computes it, so mask values (and x * mask, one rounding) are bit-identical.
+__global__ void dropoutKernel(const float* x, float p, float keep, uint64_t seed, float* mask,
+                              float* y, int64_t count)
+{
+    for (int64_t i = firstIndex(); i < count; i += gridStride()) {
+        const float m = dropoutUniform(seed, static_cast<uint64_t>(i)) < p ? 0.0f : keep;
+        mask[i] = m;
+        y[i] = x[i] * m;
     }
 }
 
@@ -107,6 +117,39 @@ void launchSumRows(const float* x, float* out, int64_t rows, int64_t cols, cudaS
     if (cols == 0)
         return;
     sumRowsKernel<<<gridFor(cols), BlockSize, 0, stream>>>(x, out, rows, cols);
+    CUDA_CHECK_LAUNCH();
+}
+
+void launchAxpy(float alpha, const float* x, float* y, int64_t count, cudaStream_t stream)
+{
+    if (count == 0)
+        return;
+    axpyKernel<<<gridFor(count), BlockSize, 0, stream>>>(alpha, x, y, count);
+    CUDA_CHECK_LAUNCH();
+}
+
+void launchMultiply(const float* a, const float* b, float* out, int64_t count, cudaStream_t stream)
+{
+    if (count == 0)
+        return;
+    multiplyKernel<<<gridFor(count), BlockSize, 0, stream>>>(a, b, out, count);
+    CUDA_CHECK_LAUNCH();
+}
+
+void launchScale(float* x, float alpha, int64_t count, cudaStream_t stream)
+{
+    if (count == 0)
+        return;
+    scaleKernel<<<gridFor(count), BlockSize, 0, stream>>>(x, alpha, count);
+    CUDA_CHECK_LAUNCH();
+}
+
+void launchDropout(const float* x, float p, float keep, uint64_t seed, float* mask, float* y,
+                   int64_t count, cudaStream_t stream)
+{
+    if (count == 0)
+        return;
+    dropoutKernel<<<gridFor(count), BlockSize, 0, stream>>>(x, p, keep, seed, mask, y, count);
     CUDA_CHECK_LAUNCH();
 }
 

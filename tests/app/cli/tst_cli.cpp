@@ -189,10 +189,24 @@ void TstCli::runsListAndShow()
     QCOMPARE(run["params"].toObject()["batchSize"].toString(), QString("8"));
     QVERIFY(run["metric_names"].toArray().contains(QString("train_loss")));
     QCOMPARE(run["pipeline"].toObject()["name"].toString(), QString("blobs"));
+    // The last evaluation's confusion matrix: 2 classes, every one of the 100 test rows counted.
+    const QJsonArray matrix = run["confusion_matrix"].toObject()["rows_actual"].toArray();
+    QCOMPARE(matrix.size(), 2);
+    int counted = 0;
+    for (const auto& row : matrix)
+        for (const auto& cell : row.toArray())
+            counted += cell.toInt();
+    QCOMPARE(counted, 100);
+    QVERIFY(run["metrics"].toObject().contains("test_f1_class1"));
+    QVERIFY(run["metrics"].toObject().contains("test_macro_f1"));
 
     const Outcome text = runCli({ "runs", "list", "--store", store }, m_dir.path());
     QCOMPARE(text.exitCode, 0);
     QVERIFY2(text.out.contains("blobs") && text.out.contains("finished"), qPrintable(text.out));
+    const Outcome shown = runCli({ "runs", "show", "1", "--store", store }, m_dir.path());
+    QCOMPARE(shown.exitCode, 0);
+    QVERIFY2(shown.out.contains("Confusion matrix (rows: actual class, columns: predicted class)"),
+             qPrintable(shown.out));
 }
 
 void TstCli::unknownRunIsBadInput()

@@ -138,7 +138,7 @@ void TstGradients::wholeMlpThroughTheLoss()
 {
     // Every parameter of a 6-5-4-3 MLP against the mean cross-entropy: checks that the layers
     // chain their gradients correctly, not only each on its own.
-    nn::ModelSpec spec { "mlp", { 5, 4 }, nn::InitScheme::He };
+    nn::ModelSpec spec { .type = "mlp", .hidden = { 5, 4 } };
     auto model = nn::buildModel(spec, m_cpu, 6, 3, 11);
     const Tensor x = Tensor::fromHost(m_cpu, { 8, 6 }, randomFloats(48, 8));
     const Tensor y = Tensor::fromHost(m_cpu, { 8 }, Floats { 0, 1, 2, 0, 1, 2, 2, 1 });

@@ -44,6 +44,8 @@ private slots:
     void validPipeline();
     void invalidPipelines_data();
     void invalidPipelines();
+    void optimizerWithScheduleAndClipping();
+    void adamwDecaysByDefault();
     void syntaxErrorGivesLineAndColumn();
     void missingFileIsNotFound();
     void quickstartPipelineIsValid();
@@ -77,7 +79,7 @@ void TstPipelineParser::invalidPipelines_data()
     QTest::newRow("unknown model")
             << replaced(R"("type": "mlp")", R"("type": "transformer")")
             << "stages[2].train.model.type: unknown value 'transformer'; expected one of: mlp, "
-               "logistic_regression";
+               "logistic_regression, cnn, resnet";
     QTest::newRow("batch size zero")
             << replaced(R"("batchSize": 64)", R"("batchSize": 0)")
             << "stages[2].train.batchSize: must be between 1 and 1048576, got 0";
@@ -92,7 +94,63 @@ void TstPipelineParser::invalidPipelines_data()
             << "stages[2].train.optimizer.learningRate: must be > 0 and <= 100, got -1";
     QTest::newRow("unknown optimizer")
             << replaced(R"("type": "sgd")", R"("type": "lbfgs")")
-            << "stages[2].train.optimizer.type: unknown value 'lbfgs'; expected one of: sgd";
+            << "stages[2].train.optimizer.type: unknown value 'lbfgs'; expected one of: sgd, "
+               "adam, adamw";
+    QTest::newRow("beta1 on sgd") << replaced(R"("momentum": 0.9)",
+                                              R"("momentum": 0.9, "beta1": 0.8)")
+                                  << "stages[2].train.optimizer.beta1: only for adam and adamw";
+    QTest::newRow("momentum on adam") << replaced(R"("type": "sgd")", R"("type": "adam")")
+                                      << "stages[2].train.optimizer.momentum: only for sgd";
+    QTest::newRow("nesterov without momentum")
+            << replaced(R"("momentum": 0.9)", R"("nesterov": true)")
+            << "stages[2].train.optimizer.nesterov: needs momentum > 0; set momentum (e.g. 0.9) "
+               "or remove nesterov";
+    QTest::newRow("nesterov as text")
+            << replaced(R"("momentum": 0.9)", R"("momentum": 0.9, "nesterov": "yes")")
+            << "stages[2].train.optimizer.nesterov: must be true or false, got a string";
+    QTest::newRow("beta2 of 1")
+            << replaced(R"("type": "sgd", "learningRate": 0.05, "momentum": 0.9)",
+                        R"("type": "adam", "beta2": 1)")
+            << "stages[2].train.optimizer.beta2: must be >= 0 and <= 0.999999, got 1";
+    QTest::newRow("epsilon of 0")
+            << replaced(R"("type": "sgd", "learningRate": 0.05, "momentum": 0.9)",
+                        R"("type": "adamw", "epsilon": 0)")
+            << "stages[2].train.optimizer.epsilon: must be > 0 and <= 1, got 0";
+    QTest::newRow("negative clip norm")
+            << replaced(R"("momentum": 0.9)", R"("momentum": 0.9, "clipNorm": -1)")
+            << "stages[2].train.optimizer.clipNorm: must be >= 0 and <= 100000, got -1";
+    QTest::newRow("unknown schedule")
+            << replaced(R"("momentum": 0.9)", R"("momentum": 0.9, "schedule": { "type": "poly" })")
+            << "stages[2].train.optimizer.schedule.type: unknown value 'poly'; expected one of: "
+               "constant, step, cosine";
+    QTest::newRow("step schedule without stepSize")
+            << replaced(R"("momentum": 0.9)", R"("momentum": 0.9, "schedule": { "type": "step" })")
+            << "stages[2].train.optimizer.schedule.stepSize: is required";
+    QTest::newRow("gamma on a cosine schedule")
+            << replaced(R"("momentum": 0.9)",
+                        R"("momentum": 0.9, "schedule": { "type": "cosine", "gamma": 0.5 })")
+            << "stages[2].train.optimizer.schedule.gamma: only for step schedules";
+    QTest::newRow("minLearningRate on a step schedule")
+            << replaced(R"("momentum": 0.9)",
+                        R"("momentum": 0.9,
+                           "schedule": { "type": "step", "stepSize": 10, "minLearningRate": 0 })")
+            << "stages[2].train.optimizer.schedule.minLearningRate: only for cosine schedules";
+    QTest::newRow("cosine floor above the learning rate")
+            << replaced(R"("momentum": 0.9)",
+                        R"("momentum": 0.9,
+                           "schedule": { "type": "cosine", "minLearningRate": 0.1 })")
+            << "stages[2].train.optimizer.schedule.minLearningRate: must be <= learningRate "
+               "(0.05), got 0.1";
+    QTest::newRow("negative warm-up")
+            << replaced(R"("momentum": 0.9)",
+                        R"("momentum": 0.9, "schedule": { "type": "constant", "warmupSteps": -1 })")
+            << "stages[2].train.optimizer.schedule.warmupSteps: must be between 0 and 1000000000, "
+               "got -1";
+    QTest::newRow("typo in a schedule field")
+            << replaced(R"("momentum": 0.9)",
+                        R"("momentum": 0.9, "schedule": { "type": "constant", "warmupStep": 5 })")
+            << "stages[2].train.optimizer.schedule.warmupStep: unknown field (did you mean "
+               "'warmupSteps'?)";
     QTest::newRow("hidden layer of width 0")
             << replaced("[256, 128]", "[256, 0]")
             << "stages[2].train.model.hidden[1]: must be an integer between 1 and 1000000";
@@ -143,6 +201,47 @@ void TstPipelineParser::invalidPipelines()
     QVERIFY(!spec.ok());
     QVERIFY(spec.error().kind() == common::ErrorKind::InvalidInput);
     QCOMPARE(QString::fromStdString(spec.error().message()), "p.json: " + expected);
+}
+
+void TstPipelineParser::optimizerWithScheduleAndClipping()
+{
+    const QString text = replaced(R"("type": "sgd", "learningRate": 0.05, "momentum": 0.9)",
+                                  R"("type": "adam", "learningRate": 0.001, "beta1": 0.8,
+                                     "beta2": 0.99, "epsilon": 1e-6, "weightDecay": 0.0001,
+                                     "schedule": { "type": "cosine", "minLearningRate": 0.0001,
+                                                   "warmupSteps": 100 },
+                                     "clipNorm": 1.5)");
+    auto spec = pipeline::parsePipeline(text.toStdString(), "p.json", "/data");
+    QVERIFY2(spec.ok(), spec.ok() ? "" : spec.error().message().c_str());
+    const nn::OptimizerSpec& o = spec->train.optimizer;
+    QCOMPARE(o.type, std::string("adam"));
+    QCOMPARE(o.learningRate, 0.001f);
+    QCOMPARE(o.beta1, 0.8f);
+    QCOMPARE(o.beta2, 0.99f);
+    QCOMPARE(o.epsilon, 1e-6f);
+    QCOMPARE(o.weightDecay, 0.0001f);
+    QCOMPARE(o.schedule.type, std::string("cosine"));
+    QCOMPARE(o.schedule.minLearningRate, 0.0001f);
+    QCOMPARE(o.schedule.warmupSteps, int64_t(100));
+    QCOMPARE(o.clipNorm, 1.5);
+}
+
+void TstPipelineParser::adamwDecaysByDefault()
+{
+    // As torch.optim.AdamW: weight decay 0.01 unless given; sgd and adam keep 0.
+    auto adamw = pipeline::parsePipeline(
+            replaced(R"("type": "sgd", "learningRate": 0.05, "momentum": 0.9)",
+                     R"("type": "adamw")")
+                    .toStdString(),
+            "p.json", "/data");
+    QVERIFY(adamw.ok());
+    QCOMPARE(adamw->train.optimizer.weightDecay, 0.01f);
+    QCOMPARE(adamw->train.optimizer.schedule.type, std::string("constant"));
+    QCOMPARE(adamw->train.optimizer.clipNorm, 0.0);
+    auto sgd = pipeline::parsePipeline(ValidPipeline, "p.json", "/data");
+    QVERIFY(sgd.ok());
+    QCOMPARE(sgd->train.optimizer.weightDecay, 0.0f);
+    QVERIFY(!sgd->train.optimizer.nesterov);
 }
 
 void TstPipelineParser::syntaxErrorGivesLineAndColumn()

@@ -1,6 +1,7 @@
 // Tests of the SQLite experiment store: migrations, refusals that leave files untouched, the run
 // life cycle, idempotent metric replays and reopening.
 #include "store/experiment_store.h"
+#include "store/schema_migrations.h" // to write a store of an older version
 #include "store/sqlite_handles.h" // to build and inspect files behind the store's back
 
 #include <QtCore/QFile>
@@ -107,10 +108,50 @@ private slots:
         const std::string storeFile = path.toStdString();
         QCOMPARE(queryRaw(storeFile,
                           "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-                 QStringList({ "experiments", "metrics", "params", "runs" }));
-        QCOMPARE(queryRaw(storeFile, "PRAGMA user_version"), QStringList { "1" });
+                 QStringList({ "confusion_matrices", "experiments", "metrics", "params", "runs" }));
+        QCOMPARE(queryRaw(storeFile, "PRAGMA user_version"),
+                 QStringList { QString::number(ExperimentStore::SchemaVersion) });
         // WAL persists in the file: the studio reads while a run writes.
         QCOMPARE(queryRaw(storeFile, "PRAGMA journal_mode"), QStringList { "wal" });
+    }
+
+    void upgradesVersion1KeepingRuns()
+    {
+        // A store as the first release wrote it: schema v1 with one run.
+        const std::string path = m_dir.filePath("v1.sqlite").toStdString();
+        execRaw(path, store::migrationSteps()[0]);
+        execRaw(path, "INSERT INTO experiments VALUES (1, 'mnist', 1.0);"
+                      "INSERT INTO runs (id, experiment_id, name, status, created_at) "
+                      "VALUES (1, 1, 'old', 'finished', 2.0);"
+                      "PRAGMA user_version = 1;");
+        auto store = openStore(path);
+        QVERIFY(store);
+        QCOMPARE(store->schemaVersion(), 2);
+        auto runs = store->listRuns();
+        QVERIFY(runs.ok());
+        QCOMPARE(runs->size(), size_t(1));
+        QCOMPARE(runs->front().name, std::string("old"));
+        auto matrix = store->latestConfusionMatrix(1);
+        QVERIFY(matrix.ok());
+        QCOMPARE(matrix->classes, int64_t(0)); // the new table exists, empty for old runs
+    }
+
+    void confusionMatrixRoundTrip()
+    {
+        auto store = openStore(m_dir.filePath("confusion.sqlite").toStdString());
+        QVERIFY(store);
+        const int64_t run = createRun(*store, "cm");
+        // Two evaluations; the latest (step 20) is the one returned, a re-save replaces it.
+        const std::vector<int64_t> early { 5, 1, 2, 4 }, late { 6, 0, 1, 5 }, again { 7, 0, 0, 6 };
+        QVERIFY(store->saveConfusionMatrix(run, 10, 2, early).ok());
+        QVERIFY(store->saveConfusionMatrix(run, 20, 2, late).ok());
+        QVERIFY(store->saveConfusionMatrix(run, 20, 2, again).ok());
+        auto matrix = store->latestConfusionMatrix(run);
+        QVERIFY(matrix.ok());
+        QCOMPARE(matrix->step, int64_t(20));
+        QCOMPARE(matrix->classes, int64_t(2));
+        QCOMPARE(matrix->counts, again);
+        QVERIFY(!store->saveConfusionMatrix(run, 30, 3, late).ok()); // 4 cells for 3 classes
     }
 
     void refusesNewerSchema()
@@ -125,8 +166,9 @@ private slots:
         QCOMPARE(store.error().kind(), common::ErrorKind::Unsupported);
         QCOMPARE(store.error().message(),
                  path
-                         + ": store schema version 99 is newer than this TrainStudio supports (1); "
-                           "use a newer TrainStudio");
+                         + ": store schema version 99 is newer than this TrainStudio supports ("
+                         + std::to_string(ExperimentStore::SchemaVersion)
+                         + "); use a newer TrainStudio");
         QCOMPARE(readAll(QString::fromStdString(path)), before);
     }
 
@@ -352,7 +394,7 @@ private slots:
         }
         auto store = openStore(path);
         QVERIFY(store);
-        QCOMPARE(store->schemaVersion(), 1);
+        QCOMPARE(store->schemaVersion(), ExperimentStore::SchemaVersion);
         auto details = store->runDetails(run);
         QVERIFY(details);
         QCOMPARE(details->name, std::string("kept"));

@@ -1,12 +1,13 @@
 // Every backend op against the CPU backend, the idea of ggml's test-backend-ops: each op runs on
 // the CPU reference and on every other backend this machine offers (CUDA through its plugin), on
 // the same random inputs (fixed seeds), and the results must agree within float tolerances. A
-// finite-difference mode checks the loss gradient on every backend, the CPU included.
+// finite-difference mode checks the loss gradient on every backend, the CPU included. The ops of
+// convolutional networks, element-wise ops and Adam are compared in tst_backend_ops_cnn.cpp.
 //
 // Without a usable GPU the comparisons are skipped with the plugin's reason
 // ("CUDA backend unavailable: cudaErrorInsufficientDriver: ..."), never silently passed.
+#include "backend_ops_fixture.h"
 #include "common/fuzzy_compare.h"
-#include "tensor/backend_registry.h"
 #include "tensor/tensor.h"
 
 #include <QFile>
@@ -14,72 +15,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <memory>
-#include <random>
 #include <vector>
 
 using ts::tensor::Backend;
 using ts::tensor::Shape;
 using ts::tensor::Tensor;
 using ts::tensor::Transpose;
-
-namespace {
-
-using Values = std::vector<float>;
-
-Values randomValues(int64_t count, float lo, float hi, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(lo, hi);
-    Values v(static_cast<size_t>(count));
-    std::generate(v.begin(), v.end(), [&] { return dist(rng); });
-    return v;
-}
-
-Values randomLabels(int64_t rows, int64_t classes, unsigned seed)
-{
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int64_t> dist(0, classes - 1);
-    Values v(static_cast<size_t>(rows));
-    std::generate(v.begin(), v.end(), [&] { return static_cast<float>(dist(rng)); });
-    return v;
-}
-
-Values concat(Values a, const Values& b)
-{
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
-
-Tensor on(Backend& backend, Shape shape, const Values& values)
-{
-    return Tensor::fromHost(backend, std::move(shape), values);
-}
-
-} // namespace
-
-// In a _data function: skips the whole op (one SKIP line) when only the CPU is available.
-#define TS_SKIP_WITHOUT_OTHER_BACKENDS()                                                           \
-    if (m_others.empty())                                                                          \
-    QSKIP(qPrintable("CUDA backend unavailable: " + m_cudaError))
+using namespace ts::test; // randomValues, on, concat, Values: the fixture's helpers
 
 class TstBackendOps : public QObject
 {
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        m_cpu = ts::tensor::createCpuBackend(1);
-        auto cuda = ts::tensor::createCudaBackend(0);
-        if (cuda) {
-            qInfo("comparing %s with %s", (*cuda)->name().c_str(), m_cpu->name().c_str());
-            m_others.push_back(std::move(*cuda));
-        } else {
-            m_cudaError = QString::fromStdString(cuda.error().message());
-        }
-    }
+    void initTestCase() { m_backends.open(); }
 
     void cudaPluginIsBuilt()
     {
@@ -93,19 +42,21 @@ private slots:
 
     void cudaUnavailabilityIsExplained()
     {
-        if (!m_others.empty()) {
-            QCOMPARE(m_others.front()->kind(), ts::tensor::DeviceKind::Cuda);
-            QVERIFY(QString::fromStdString(m_others.front()->name()).startsWith("CUDA ("));
+        if (!m_backends.others().empty()) {
+            QCOMPARE(m_backends.others().front()->kind(), ts::tensor::DeviceKind::Cuda);
+            QVERIFY(QString::fromStdString(m_backends.others().front()->name())
+                            .startsWith("CUDA ("));
             return;
         }
         // The user must learn why: a missing plugin, driver or device, named with "CUDA".
-        QVERIFY(!m_cudaError.isEmpty());
-        QVERIFY2(m_cudaError.contains("cuda", Qt::CaseInsensitive), qPrintable(m_cudaError));
+        QVERIFY(!m_backends.cudaError().isEmpty());
+        QVERIFY2(m_backends.cudaError().contains("cuda", Qt::CaseInsensitive),
+                 qPrintable(m_backends.cudaError()));
     }
 
     void fill_data()
     {
-        TS_SKIP_WITHOUT_OTHER_BACKENDS();
+        TS_SKIP_WITHOUT_OTHER_BACKENDS(m_backends);
         QTest::addColumn<qint64>("count");
         QTest::addColumn<float>("value");
         QTest::newRow("fill one float") << qint64(1) << 3.5f;
@@ -116,7 +67,7 @@ private slots:
     {
         QFETCH(qint64, count);
         QFETCH(float, value);
-        const auto results = runEverywhere([&](Backend& b) {
+        const auto results = m_backends.runEverywhere([&](Backend& b) {
             Tensor t(b, { count });
             b.fill(t.data(), value, static_cast<size_t>(count));
             return t.toHost();
@@ -127,7 +78,7 @@ private slots:
 
     void gemm_data()
     {
-        TS_SKIP_WITHOUT_OTHER_BACKENDS();
+        TS_SKIP_WITHOUT_OTHER_BACKENDS(m_backends);
         QTest::addColumn<bool>("transA");
         QTest::addColumn<bool>("transB");
         QTest::addColumn<int>("m");
@@ -161,7 +112,7 @@ private slots:
         const Values a = randomValues(int64_t(m) * k, -1, 1, 1);
         const Values b = randomValues(int64_t(k) * n, -1, 1, 2);
         const Values c = randomValues(int64_t(m) * n, -1, 1, 3);
-        const auto results = runEverywhere([&](Backend& be) {
+        const auto results = m_backends.runEverywhere([&](Backend& be) {
             Tensor out = on(be, { m, n }, c);
             be.gemm(transA ? Transpose::Yes : Transpose::No,
                     transB ? Transpose::Yes : Transpose::No, alpha, on(be, shapeA, a),
@@ -176,7 +127,7 @@ private slots:
 
     void addRowVectorAndSumRows_data()
     {
-        TS_SKIP_WITHOUT_OTHER_BACKENDS();
+        TS_SKIP_WITHOUT_OTHER_BACKENDS(m_backends);
         QTest::addColumn<int>("rows");
         QTest::addColumn<int>("cols");
         QTest::newRow("bias 64x256") << 64 << 256;
@@ -191,7 +142,7 @@ private slots:
         QFETCH(int, cols);
         const Values y = randomValues(int64_t(rows) * cols, -1, 1, 4);
         const Values bias = randomValues(cols, -1, 1, 5);
-        const auto results = runEverywhere([&](Backend& b) {
+        const auto results = m_backends.runEverywhere([&](Backend& b) {
             Tensor out = on(b, { rows, cols }, y);
             b.addRowVector(out, on(b, { cols }, bias));
             Tensor biasGrad(b, { cols });
@@ -204,7 +155,7 @@ private slots:
 
     void relu_data()
     {
-        TS_SKIP_WITHOUT_OTHER_BACKENDS();
+        TS_SKIP_WITHOUT_OTHER_BACKENDS(m_backends);
         QTest::addColumn<int>("count");
         QTest::addColumn<bool>("inPlace");
         QTest::newRow("relu 1000 values, zeros included") << 1000 << false;
@@ -219,7 +170,7 @@ private slots:
         for (size_t i = 0; i < x.size(); i += 10)
             x[i] = 0.0f; // the kink: max(0, 0) = 0 and no gradient flows through it
         const Values dy = randomValues(count, -1, 1, 8);
-        const auto results = runEverywhere([&](Backend& b) {
+        const auto results = m_backends.runEverywhere([&](Backend& b) {
             Tensor in = on(b, { count }, x);
             Tensor y = inPlace ? in : Tensor(b, { count });
             b.reluForward(in, y);
@@ -234,7 +185,7 @@ private slots:
 
     void softmaxCrossEntropy_data()
     {
-        TS_SKIP_WITHOUT_OTHER_BACKENDS();
+        TS_SKIP_WITHOUT_OTHER_BACKENDS(m_backends);
         QTest::addColumn<int>("rows");
         QTest::addColumn<int>("classes");
         QTest::addColumn<float>("scale"); // logits are uniform in [-scale, scale]
@@ -255,7 +206,7 @@ private slots:
         const Values logits = randomValues(int64_t(rows) * classes, -scale, scale, 9);
         const Values labels = randomLabels(rows, classes, 10);
         std::vector<float> losses;
-        const auto results = runEverywhere([&](Backend& b) {
+        const auto results = m_backends.runEverywhere([&](Backend& b) {
             Tensor grad(b, { rows, classes });
             losses.push_back(b.softmaxCrossEntropy(on(b, { rows, classes }, logits),
                                                    on(b, { rows }, labels),
@@ -271,7 +222,7 @@ private slots:
 
     void countCorrect_data()
     {
-        TS_SKIP_WITHOUT_OTHER_BACKENDS();
+        TS_SKIP_WITHOUT_OTHER_BACKENDS(m_backends);
         QTest::addColumn<int>("rows");
         QTest::addColumn<int>("classes");
         QTest::addColumn<bool>("ties"); // logits in {0, 1, 2}: most rows have tied maxima
@@ -295,7 +246,7 @@ private slots:
             labels[i] = float(std::max_element(row, row + classes) - row);
         }
         std::vector<int64_t> counts;
-        runEverywhere([&](Backend& b) {
+        m_backends.runEverywhere([&](Backend& b) {
             counts.push_back(
                     b.countCorrect(on(b, { rows, classes }, logits), on(b, { rows }, labels)));
             return Values();
@@ -307,13 +258,16 @@ private slots:
 
     void sgdMomentumStep_data()
     {
-        TS_SKIP_WITHOUT_OTHER_BACKENDS();
+        TS_SKIP_WITHOUT_OTHER_BACKENDS(m_backends);
         QTest::addColumn<int>("count");
         QTest::addColumn<float>("momentum");
         QTest::addColumn<float>("weightDecay");
-        QTest::newRow("sgd, three steps of momentum 0.9") << 10000 << 0.9f << 0.0f;
-        QTest::newRow("sgd with weight decay 5e-4") << 257 << 0.9f << 5e-4f;
-        QTest::newRow("plain sgd (momentum 0)") << 33 << 0.0f << 0.0f;
+        QTest::addColumn<bool>("nesterov");
+        QTest::newRow("sgd, three steps of momentum 0.9") << 10000 << 0.9f << 0.0f << false;
+        QTest::newRow("sgd with weight decay 5e-4") << 257 << 0.9f << 5e-4f << false;
+        QTest::newRow("plain sgd (momentum 0)") << 33 << 0.0f << 0.0f << false;
+        QTest::newRow("nesterov, momentum 0.9") << 10000 << 0.9f << 0.0f << true;
+        QTest::newRow("nesterov with weight decay 1e-2") << 257 << 0.9f << 1e-2f << true;
     }
 
     void sgdMomentumStep()
@@ -321,18 +275,19 @@ private slots:
         QFETCH(int, count);
         QFETCH(float, momentum);
         QFETCH(float, weightDecay);
+        QFETCH(bool, nesterov);
         const Values w = randomValues(count, -1, 1, 13);
-        const Values g = randomValues(count, -1, 1, 14);
-        const auto results = runEverywhere([&](Backend& b) {
+        const auto results = m_backends.runEverywhere([&](Backend& b) {
             Tensor weights = on(b, { count }, w);
             Tensor velocity = Tensor::zeros(b, { count });
-            const Tensor grad = on(b, { count }, g);
-            for (int step = 0; step < 3; ++step)
-                b.sgdMomentumStep(weights, grad, velocity, 0.1f, momentum, weightDecay, false);
+            for (unsigned step = 0; step < 3; ++step) {
+                const Tensor grad = on(b, { count }, randomValues(count, -1, 1, 14 + step));
+                b.sgdMomentumStep(weights, grad, velocity, 0.1f, momentum, weightDecay, nesterov);
+            }
             return concat(weights.toHost(), velocity.toHost());
         });
         for (size_t i = 1; i < results.size(); ++i)
-            TS_COMPARE_FLOATS(results[i], results[0], 1e-5, 1e-7); // FMA contraction on the GPU
+            TS_COMPARE_FLOATS(results[i], results[0], 0.0, 0.0); // same float ops, no FMA (.cu)
     }
 
     void lossGradientMatchesFiniteDifferences_data()
@@ -345,9 +300,9 @@ private slots:
     void lossGradientMatchesFiniteDifferences()
     {
         QFETCH(QString, backend);
-        if (backend == "cuda" && m_others.empty())
-            QSKIP(qPrintable("CUDA backend unavailable: " + m_cudaError));
-        Backend& b = backend == "cpu" ? *m_cpu : *m_others.front();
+        if (backend == "cuda" && m_backends.others().empty())
+            QSKIP(qPrintable("CUDA backend unavailable: " + m_backends.cudaError()));
+        Backend& b = backend == "cpu" ? m_backends.cpu() : *m_backends.others().front();
         const int rows = 3, classes = 5;
         Values logits = randomValues(rows * classes, -2, 2, 15);
         const Tensor labels = on(b, { rows }, randomLabels(rows, classes, 16));
@@ -376,18 +331,7 @@ private slots:
     }
 
 private:
-    // The CPU first, then every other backend.
-    std::vector<Values> runEverywhere(const std::function<Values(Backend&)>& op)
-    {
-        std::vector<Values> results { op(*m_cpu) };
-        for (const auto& other : m_others)
-            results.push_back(op(*other));
-        return results;
-    }
-
-    std::unique_ptr<Backend> m_cpu;
-    std::vector<std::unique_ptr<Backend>> m_others;
-    QString m_cudaError; // why there is no CUDA backend, empty when there is one
+    BackendSet m_backends;
 };
 
 QTEST_APPLESS_MAIN(TstBackendOps)

@@ -61,6 +61,7 @@ private slots:
     void overfitsASmallBatch();
     void sameSeedSameWeights();
     void reportsMetricsPerEpoch();
+    void followsTheLearningRateSchedule();
 
 private:
     tensor::CpuBackend m_cpu { 1 };
@@ -132,8 +133,9 @@ void TstTrainer::overfitsASmallBatch()
     // forward/backward/update loop drives the loss to near zero.
     auto d = randomDataset(32, 8, 4, 3);
     data::Normalizer::fit(d, data::ScaleKind::Standardize).apply(d);
-    auto model = nn::buildModel({ "mlp", { 64 }, nn::InitScheme::He }, m_cpu, 8, 4, 1);
-    train::Trainer trainer(m_cpu, *model, { 300, 32, 1, { 0.1f, 0.9f, 0.0f }, 1000 });
+    auto model = nn::buildModel({ .type = "mlp", .hidden = { 64 } }, m_cpu, 8, 4, 1);
+    train::Trainer trainer(m_cpu, *model,
+                           { 300, 32, 1, { .learningRate = 0.1f, .momentum = 0.9f }, 1000 });
     RecordingSink sink;
     const auto summary = trainer.fit(d, nullptr, sink);
     QCOMPARE(summary.steps, int64_t(300));
@@ -146,8 +148,9 @@ void TstTrainer::sameSeedSameWeights()
 {
     const auto d = randomDataset(200, 5, 3, 4);
     auto trainOnce = [&](uint64_t seed) {
-        auto model = nn::buildModel({ "mlp", { 16 }, nn::InitScheme::He }, m_cpu, 5, 3, seed);
-        train::Trainer trainer(m_cpu, *model, { 2, 32, seed, { 0.05f, 0.9f, 0.0f }, 10 });
+        auto model = nn::buildModel({ .type = "mlp", .hidden = { 16 } }, m_cpu, 5, 3, seed);
+        train::Trainer trainer(m_cpu, *model,
+                               { 2, 32, seed, { .learningRate = 0.05f, .momentum = 0.9f }, 10 });
         RecordingSink sink;
         trainer.fit(d, nullptr, sink);
         std::vector<float> all;
@@ -166,8 +169,8 @@ void TstTrainer::reportsMetricsPerEpoch()
     const auto train = randomDataset(100, 4, 2, 5);
     const auto test = randomDataset(30, 4, 2, 6);
     auto model =
-            nn::buildModel({ "logistic_regression", {}, nn::InitScheme::Xavier }, m_cpu, 4, 2, 1);
-    train::Trainer trainer(m_cpu, *model, { 2, 10, 1, { 0.01f, 0.0f, 0.0f }, 4 });
+            nn::buildModel({ .type = "logistic_regression", .init = nn::InitScheme::Xavier }, m_cpu, 4, 2, 1);
+    train::Trainer trainer(m_cpu, *model, { 2, 10, 1, { .learningRate = 0.01f }, 4 });
     RecordingSink sink;
     const auto summary = trainer.fit(train, &test, sink);
     auto count = [&](const std::string& name) {
@@ -176,6 +179,7 @@ void TstTrainer::reportsMetricsPerEpoch()
     };
     // 10 steps per epoch, logged every 4 steps and at the epoch's end: steps 4, 8, 10.
     QCOMPARE(count("train_loss"), 6);
+    QCOMPARE(count("learning_rate"), 6);
     QCOMPARE(count("test_accuracy"), 2);
     QCOMPARE(count("test_loss"), 2);
     QCOMPARE(count("samples_per_second"), 2);
@@ -184,6 +188,33 @@ void TstTrainer::reportsMetricsPerEpoch()
                                    [](const auto& p) { return p.name == "test_accuracy"; });
     QCOMPARE(last->step, int64_t(20));
     QCOMPARE(last->value, summary.test.accuracy);
+}
+
+void TstTrainer::followsTheLearningRateSchedule()
+{
+    // 2 epochs of 10 steps, logged every 5; the rate of step t (0-based) is 0.1 * 0.5^floor(t/5),
+    // and the point at global step n reports the rate of step n - 1.
+    const auto train = randomDataset(100, 4, 2, 5);
+    auto model = nn::buildModel({ .type = "logistic_regression", .init = nn::InitScheme::Xavier },
+                                m_cpu, 4, 2, 1);
+    nn::OptimizerSpec optimizer { .type = "adamw", .learningRate = 0.1f, .weightDecay = 0.01f };
+    optimizer.schedule = { .type = "step", .stepSize = 5, .gamma = 0.5f };
+    optimizer.clipNorm = 1.0;
+    train::Trainer trainer(m_cpu, *model, { 2, 10, 1, optimizer, 5 });
+    RecordingSink sink;
+    trainer.fit(train, nullptr, sink);
+    std::vector<std::pair<int64_t, double>> rates;
+    for (const auto& p : sink.points)
+        if (p.name == "learning_rate")
+            rates.emplace_back(p.step, p.value);
+    const std::vector<std::pair<int64_t, double>> expected {
+        { 5, 0.1 }, { 10, 0.05 }, { 15, 0.025 }, { 20, 0.0125 }
+    };
+    QCOMPARE(rates.size(), expected.size());
+    for (size_t i = 0; i < rates.size(); ++i) {
+        QCOMPARE(rates[i].first, expected[i].first);
+        QVERIFY(test::fuzzyEqual(rates[i].second, expected[i].second));
+    }
 }
 
 QTEST_APPLESS_MAIN(TstTrainer)
