@@ -12,8 +12,13 @@ PyTorch runs in its best configuration for the cores given: at 1 thread, torch 1
 OPENBLAS_NUM_THREADS=1; at 2 threads the better of (torch 2, OpenBLAS 1) and (torch 1,
 OpenBLAS 2) by median samples/s.
 
+OpenBLAS kernels: some machines force OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) in the
+environment for old builds that misbehave on new CPUs. Both sides use the same libopenblas, so by
+default the benchmark unsets both for both sides and lets OpenBLAS pick the kernels for this CPU
+(the chosen family is printed, from TrainStudio's backend name); --keep-openblas-env keeps them.
+
 usage: tests/bench/bench_train.py [--model mlp|cnn] [--build build/release] [--repeat 3]
-                                  [--batches 64 256] [--threads 1 2]
+                                  [--batches 64 256] [--threads 1 2] [--keep-openblas-env]
 Needs Debian's python3-torch and time (packaging/install-deps.sh --bench) and a built
 trainstudio-cli.
 """
@@ -31,6 +36,17 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 PIPELINES = {"mlp": "quickstart.json", "cnn": "fashion-cnn.json"}
 
 
+KEEP_OPENBLAS_ENV = False
+
+
+def environment(**settings):
+    env = dict(os.environ, **settings)
+    if not KEEP_OPENBLAS_ENV:
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
 def timed(command, env):
     """Runs `command` under /usr/bin/time -v; returns (stdout, peak RSS in MiB)."""
     done = subprocess.run(["/usr/bin/time", "-v"] + command, env=env, check=True,
@@ -40,15 +56,15 @@ def timed(command, env):
 
 
 def run_ours(cli, pipeline, threads, store):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    env = environment(OPENBLAS_NUM_THREADS=str(threads))
     out, peak = timed([cli, "run", pipeline, "--json", "--device", "cpu",
                        "--threads", str(threads), "--store", store], env)
     r = json.loads(out)
-    return r["samples_per_second"], r["metrics"]["test_accuracy"], peak
+    return r["samples_per_second"], r["metrics"]["test_accuracy"], peak, r["backend"]
 
 
 def run_torch(model, threads, openblas, batch):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(openblas), OMP_NUM_THREADS=str(threads))
+    env = environment(OPENBLAS_NUM_THREADS=str(openblas), OMP_NUM_THREADS=str(threads))
     out, peak = timed(["/usr/bin/python3", str(ROOT / "tests/bench/torch_peer.py"),
                        "--model", model, "--threads", str(threads), "--batch", str(batch)], env)
     r = json.loads(out)
@@ -66,7 +82,10 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batches", type=int, nargs="+")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--keep-openblas-env", action="store_true")
     args = parser.parse_args()
+    global KEEP_OPENBLAS_ENV
+    KEEP_OPENBLAS_ENV = args.keep_openblas_env
     batches = args.batches or ([64, 256] if args.model == "mlp" else [64])
     cli = str(pathlib.Path(args.build) / "bin/trainstudio-cli")
     base = json.loads((ROOT / "resources/pipelines" / PIPELINES[args.model]).read_text())
@@ -90,6 +109,8 @@ def main():
                     ours.append(run_ours(cli, pipeline, threads, os.path.join(tmp, "b.sqlite")))
                     for c in configs:
                         theirs[c].append(run_torch(args.model, c[0], c[1], batch))
+                if batch == batches[0] and threads == args.threads[0]:
+                    print(f"# TrainStudio backend: {ours[0][3]}", flush=True)
                 best = max(configs, key=lambda c: statistics.median(r[0] for r in theirs[c]))
                 o = [r[0] for r in ours]
                 t = [r[0] for r in theirs[best]]

@@ -37,7 +37,10 @@ std::string CpuBackend::name() const
     std::string library = OPENBLAS_VERSION;
     library.erase(0, library.find_first_not_of(' '));
     library.erase(library.find_last_not_of(' ') + 1);
-    return "CPU (" + library + ", " + std::to_string(m_threads)
+    // The kernel family OpenBLAS picked for this CPU (or OPENBLAS_CORETYPE forced): it decides
+    // the sgemm speed, so users and benchmarks should see it.
+    const char* kernels = openblas_get_corename();
+    return "CPU (" + library + " " + (kernels ? kernels : "?") + ", " + std::to_string(m_threads)
             + (m_threads == 1 ? " thread)" : " threads)");
 }
 

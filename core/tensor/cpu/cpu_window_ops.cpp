@@ -190,10 +190,11 @@ void CpuBackend::maxPoolBackward(const Tensor& x, const Tensor& y, const Tensor&
     const int64_t c = g.channels;
     const int64_t rowStride = g.width * c;
     std::fill(dx.data(), dx.data() + dx.size(), 0.0f);
-    // routed[i] marks the channels whose maximum was already found in this window, so ties go
-    // to the first position; the loop stays branch-free and vectorises.
-    std::vector<unsigned char> routedStorage(static_cast<size_t>(c));
-    unsigned char* __restrict routed = routedStorage.data();
+    // pending[i] is the gradient of channel i not yet routed in this window: the first position
+    // equal to the maximum takes it and zeroes it, so ties go to the first position. All-float
+    // selects keep the channel loop branch-free and vectorised.
+    std::vector<float> pendingStorage(static_cast<size_t>(c));
+    float* __restrict pending = pendingStorage.data();
     const float* __restrict maxima = y.data();
     const float* __restrict grads = dy.data();
     for (int64_t n = 0; n < g.batch; ++n) {
@@ -203,7 +204,7 @@ void CpuBackend::maxPoolBackward(const Tensor& x, const Tensor& y, const Tensor&
             const WindowSpan& sh = spans.rows[size_t(oh)];
             for (int64_t ow = 0; ow < spans.outWidth(); ++ow, maxima += c, grads += c) {
                 const WindowSpan& sw = spans.cols[size_t(ow)];
-                std::fill(routed, routed + c, 0);
+                std::copy(grads, grads + c, pending);
                 for (int64_t kh = sh.first; kh < sh.last; ++kh) {
                     const int64_t rowOffset = (sh.origin + kh * g.dilationH) * rowStride;
                     for (int64_t kw = sw.first; kw < sw.last; ++kw) {
@@ -211,9 +212,9 @@ void CpuBackend::maxPoolBackward(const Tensor& x, const Tensor& y, const Tensor&
                         const float* __restrict in = image + offset;
                         float* __restrict d = imageGrad + offset;
                         for (int64_t i = 0; i < c; ++i) {
-                            const bool hit = !routed[i] && in[i] == maxima[i];
-                            d[i] += hit ? grads[i] : 0.0f;
-                            routed[i] |= hit;
+                            const float routed = in[i] == maxima[i] ? pending[i] : 0.0f;
+                            d[i] += routed;
+                            pending[i] -= routed;
                         }
                     }
                 }
