@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace ts::cli {
 
@@ -25,7 +26,9 @@ extern "C" void onInterrupt(int)
 
 struct RunArgs
 {
-    std::string pipeline;
+    std::string pipeline; // empty with --resume
+    int64_t resume = 0;   // the run to resume; 0: a new run of `pipeline`
+    int64_t checkpointEvery = 0;
     std::string store;
     std::string device;
     int threads = -1;
@@ -54,7 +57,15 @@ public:
                      (long long)s.classes);
         std::fprintf(stderr, "Model:   %s, %s parameters\n", s.model.c_str(),
                      ProgressBar::formatRate(double(s.parameters)).c_str());
-        std::fprintf(stderr, "Run %lld started in %s\n", (long long)s.runId, s.storePath.c_str());
+        if (s.resumed)
+            std::fprintf(stderr, "Run %lld resumed at step %lld in %s\n", (long long)s.runId,
+                         (long long)s.resumeStep, s.storePath.c_str());
+        else
+            std::fprintf(stderr, "Run %lld started in %s\n", (long long)s.runId,
+                         s.storePath.c_str());
+        if (s.checkpointEvery > 0)
+            std::fprintf(stderr, "Checkpoints: every %lld steps to %s\n",
+                         (long long)s.checkpointEvery, s.checkpointPath.c_str());
     }
 
     void onProgress(const train::Progress& p) override
@@ -86,6 +97,10 @@ int printOutcome(const train::RunOutcome& o, bool json)
             { "seconds", o.seconds },
             { "metrics", { { "train_loss", s.lastTrainLoss } } },
         };
+        if (!o.start.checkpointPath.empty())
+            out["checkpoint"] = o.start.checkpointPath;
+        if (o.start.resumed)
+            out["resumed_at_step"] = o.start.resumeStep;
         if (s.test.rows > 0) {
             out["metrics"]["test_accuracy"] = s.test.accuracy;
             out["metrics"]["test_loss"] = s.test.loss;
@@ -103,16 +118,26 @@ int printOutcome(const train::RunOutcome& o, bool json)
                     store::toString(o.status).c_str(), o.start.storePath.c_str());
         std::printf("Open it in the studio:  trainstudio --store %s --run %lld\n",
                     o.start.storePath.c_str(), (long long)o.start.runId);
+        if (o.status == store::RunStatus::Cancelled && !o.start.checkpointPath.empty())
+            std::printf("Continue it:            trainstudio-cli run --resume %lld --store %s\n",
+                        (long long)o.start.runId, o.start.storePath.c_str());
     }
     return o.status == store::RunStatus::Cancelled ? ExitCancelled : ExitOk;
 }
 
 int execute(const RunArgs& args)
 {
-    auto spec = pipeline::loadPipeline(args.pipeline);
-    if (!spec)
-        return reportError(spec.error());
+    std::optional<pipeline::PipelineSpec> spec;
     train::RunOptions options;
+    if (args.resume > 0) {
+        options.resumeRun = args.resume;
+    } else {
+        auto loaded = pipeline::loadPipeline(args.pipeline);
+        if (!loaded)
+            return reportError(loaded.error());
+        spec = std::move(*loaded);
+    }
+    options.checkpointEvery = args.checkpointEvery;
     options.storePath = args.store;
     if (!args.device.empty())
         options.device = args.device == "cpu" ? tensor::DeviceRequest::Cpu
@@ -125,7 +150,8 @@ int execute(const RunArgs& args)
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
     ConsoleListener listener(args.json);
-    auto outcome = train::runPipeline(*spec, options, &listener);
+    auto outcome = spec ? train::runPipeline(*spec, options, &listener)
+                        : train::resumePipeline(options, &listener);
     listener.finish();
     if (!outcome)
         return reportError(outcome.error());
@@ -138,7 +164,20 @@ void addRunCommand(CLI::App& app, int& exitCode)
 {
     auto args = std::make_shared<RunArgs>();
     CLI::App* run = app.add_subcommand("run", "Train a pipeline on this machine and store the run");
-    run->add_option("pipeline", args->pipeline, "Pipeline file (JSON)")->required();
+    auto* pipelineFile =
+            run->add_option("pipeline", args->pipeline, "Pipeline file (JSON); not with --resume");
+    auto* resume = run->add_option("--resume", args->resume,
+                                   "Continue the interrupted run RUN_ID from its last checkpoint "
+                                   "(same store)")
+                           ->type_name("RUN_ID")
+                           ->check(CLI::PositiveNumber);
+    pipelineFile->excludes(resume);
+    run->add_option("--checkpoint-every", args->checkpointEvery,
+                    "Save a checkpoint every N steps (and after every epoch) so the run can be "
+                    "resumed; 0: none")
+            ->type_name("N")
+            ->check(CLI::NonNegativeNumber)
+            ->excludes(resume);
     run->add_option("--store", args->store,
                     "Experiment store file (default: "
                     "$XDG_DATA_HOME/trainstudio/store.sqlite)");
@@ -147,7 +186,11 @@ void addRunCommand(CLI::App& app, int& exitCode)
     run->add_option("--threads", args->threads, "CPU threads (0: all cores)")
             ->check(CLI::Range(0, 1024));
     run->add_flag("--json", args->json, "Print one JSON object with the results (for scripts)");
-    run->callback([args, &exitCode] { exitCode = execute(*args); });
+    run->callback([args, &exitCode, pipelineFile, resume] {
+        if (pipelineFile->count() == 0 && resume->count() == 0)
+            throw CLI::RequiredError("A pipeline file or --resume RUN_ID");
+        exitCode = execute(*args);
+    });
 }
 
 } // namespace ts::cli

@@ -250,6 +250,27 @@ common::Result ExperimentStore::finishRun(int64_t run, RunStatus status, const s
     });
 }
 
+common::Result ExperimentStore::reopenRun(int64_t run)
+{
+    // One statement, atomic on its own: the run changes only when it exists and did not finish.
+    const auto reopened = d->withFullSync([&]() -> common::Expected<int> {
+        auto update = Statement::prepare(d->db.get(), d->path,
+                                         "UPDATE runs SET status = 'running', finished_at = NULL, "
+                                         "error = '' WHERE id = ?1 AND status != 'finished'");
+        TS_TRY(update);
+        TS_TRY(update->bind(1, run).run());
+        return sqlite3_changes(d->db.get());
+    });
+    TS_TRY(reopened);
+    if (*reopened > 0)
+        return {};
+    auto details = runDetails(run); // NotFound, or the run finished
+    if (!details)
+        return std::move(details).error();
+    return common::Error(common::ErrorKind::InvalidInput,
+                         "run " + std::to_string(run) + " already finished");
+}
+
 common::Expected<std::vector<RunSummary>> ExperimentStore::listRuns()
 {
     // The runs and their metrics come from one snapshot, even while a run is writing.

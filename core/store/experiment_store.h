@@ -5,8 +5,8 @@
 // open() upgrades an older file step by step inside one transaction and refuses a file newer than
 // this program knows, without modifying it.
 //
-// Tables: experiments, runs, params, metrics (v1), confusion_matrices (v2). A metric point is keyed by
-// (run, name, worker, step): appending a point that is already stored is a no-op, so a replayed
+// Tables: experiments, runs, params, metrics (v1), confusion_matrices (v2). A metric point is keyed
+// by (run, name, worker, step): appending a point that is already stored is a no-op, so a replayed
 // batch never duplicates rows.
 //
 // FAILURE: every mutating call runs in its own transaction; when it fails nothing of it is stored
@@ -107,6 +107,10 @@ public:
     common::Result appendMetrics(std::span<const MetricPoint> points);
     // Sets the final status (and the error text for a failed run) with synchronous=FULL.
     common::Result finishRun(int64_t run, RunStatus status, const std::string& error = {});
+    // Sets a run that did not finish back to Running (no finish time, no error) for a resumed
+    // run, with synchronous=FULL. NotFound when there is no run `run`; InvalidInput when it
+    // finished, and then nothing changes.
+    common::Result reopenRun(int64_t run);
 
     // Stores the confusion matrix of the evaluation at `step` (replacing one stored there).
     // `counts` holds classes * classes cells, row = actual class.

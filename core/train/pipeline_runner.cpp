@@ -2,13 +2,20 @@
 
 #include "data/idx_reader.h"
 #include "nn/model_factory.h"
+#include "pipeline/pipeline_parser.h"
 
+#include <nlohmann/json.hpp>
+
+#include <charconv> // for std::from_chars
 #include <chrono>
+#include <filesystem>
 #include <sstream>
+#include <system_error>
 #include <vector>
 
 namespace ts::train {
 
+using Clock = std::chrono::steady_clock;
 using common::Error;
 using common::ErrorKind;
 using common::Expected;
@@ -146,6 +153,10 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
     std::string hidden;
     for (int64_t h : t.model.hidden)
         hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
+    // spec.origin is the pipeline file (loadPipeline): a resumed run resolves the relative data
+    // paths of its stored pipeline against this folder.
+    std::error_code ec;
+    const auto baseDir = std::filesystem::absolute(spec.origin, ec).parent_path().string();
     std::vector<std::pair<std::string, std::string>> params {
         { "model.type", t.model.type },
         { "model.hidden", hidden },
@@ -155,6 +166,8 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
         { "epochs", std::to_string(t.epochs) },
         { "batchSize", std::to_string(t.batchSize) },
         { "seed", std::to_string(t.seed) },
+        { "checkpointEvery", std::to_string(start.checkpointEvery) },
+        { "pipeline.baseDir", baseDir },
         { "prep.scale", data::toString(spec.prep.scale) },
         { "data.trainRows", std::to_string(start.trainRows) },
         { "data.testRows", std::to_string(start.testRows) },
@@ -166,47 +179,153 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
     return params;
 }
 
-} // namespace
-
-Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec, const RunOptions& options,
-                                 RunListener* listener)
+std::string paramOf(const store::RunDetails& run, const std::string& key)
 {
-    const auto wallStart = std::chrono::steady_clock::now();
+    for (const auto& [k, value] : run.params)
+        if (k == key)
+            return value;
+    return {};
+}
+
+// The pipeline's train.model object as compact JSON: what a checkpoint records of its model. The
+// text passed parsePipeline (or is empty), so its stages have their validated shape.
+std::string modelSpecJson(const std::string& pipelineText)
+{
+    const auto root = nlohmann::json::parse(pipelineText, nullptr, /*allow_exceptions=*/false);
+    if (root.is_object())
+        for (const auto& stage : root.value("stages", nlohmann::json::array()))
+            if (stage.contains("train"))
+                return stage["train"].value("model", nlohmann::json::object()).dump();
+    return {};
+}
+
+std::string checkpointFolder(const std::string& storePath)
+{
+    return (std::filesystem::path(storePath).parent_path() / "checkpoints").string();
+}
+
+std::string checkpointPathOf(const std::string& storePath, int64_t run)
+{
+    return checkpointFolder(storePath) + "/run-" + std::to_string(run) + ".tsckpt";
+}
+
+// The data, backend and model of a pipeline, ready to train (steps 1 to 3).
+struct Prepared
+{
+    data::Dataset train;
+    data::Dataset test;
+    tensor::BackendSelection selection; // declared before the model, which refers to it
+    std::unique_ptr<nn::Sequential> model;
+    RunStart start; // everything but the run id, store and checkpoints
+};
+
+Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions& options)
+{
     // 1. Data first: every input error surfaces before the store is opened.
+    Prepared p;
     auto train = loadSplit(spec.source, spec.source.train);
     if (!train)
         return std::move(train).error().wrap(spec.origin + ": training data");
     auto test = loadSplit(spec.source, spec.source.test);
     if (!test)
         return std::move(test).error().wrap(spec.origin + ": test data");
-    if (test->cols != train->cols)
+    p.train = std::move(*train);
+    p.test = std::move(*test);
+    if (p.test.cols != p.train.cols)
         return Error(ErrorKind::InvalidInput,
-                     spec.origin + ": test data (" + test->origin + ") has "
-                             + std::to_string(test->cols) + " features per row, training data ("
-                             + train->origin + ") has " + std::to_string(train->cols));
-    const int64_t classes = std::max(train->classCount, test->classCount);
+                     spec.origin + ": test data (" + p.test.origin + ") has "
+                             + std::to_string(p.test.cols) + " features per row, training data ("
+                             + p.train.origin + ") has " + std::to_string(p.train.cols));
+    const int64_t classes = std::max(p.train.classCount, p.test.classCount);
     if (classes < 2)
         return Error(ErrorKind::InvalidInput,
-                     spec.origin + ": training data (" + train->origin
+                     spec.origin + ": training data (" + p.train.origin
                              + ") has fewer than 2 classes; a classifier needs at least 2");
-
-    const std::vector<int64_t> sampleShape =
-            train->sampleShape.empty() ? std::vector<int64_t> { train->cols } : train->sampleShape;
+    const std::vector<int64_t> sampleShape = p.train.sampleShape.empty()
+            ? std::vector<int64_t> { p.train.cols }
+            : p.train.sampleShape;
     if (common::Result fits = nn::checkModelFits(spec.train.model, sampleShape); !fits)
         return std::move(fits).error().wrap(spec.origin + ": stages.train.model");
 
     // 2. Prep, fitted on the training split only.
-    const auto normalizer = data::Normalizer::fit(*train, spec.prep.scale);
-    normalizer.apply(*train);
-    normalizer.apply(*test);
+    const auto normalizer = data::Normalizer::fit(p.train, spec.prep.scale);
+    normalizer.apply(p.train);
+    normalizer.apply(p.test);
 
-    // 3. Backend.
+    // 3. Backend and model.
     auto selection = tensor::selectBackend(options.device.value_or(spec.train.device),
                                            options.threads.value_or(spec.train.threads));
     if (!selection)
         return std::move(selection).error().wrap(spec.origin + ": stages.train.device");
-    tensor::Backend& backend = *selection->backend;
-    auto model = nn::buildModel(spec.train.model, backend, sampleShape, classes, spec.train.seed);
+    p.selection = std::move(*selection);
+    tensor::Backend& backend = *p.selection.backend;
+    p.model = nn::buildModel(spec.train.model, backend, sampleShape, classes, spec.train.seed);
+    p.start = {
+        0,           {},           backend.name(), p.selection.note,    p.train.rows,
+        p.test.rows, p.train.cols, classes,        p.model->describe(), p.model->parameterCount()
+    };
+    return p;
+}
+
+// Steps 5 and 6 for a new or a resumed run: train (from `resumeFrom` when given), then store
+// the final state.
+Expected<RunOutcome> trainRun(const pipeline::PipelineSpec& spec, Prepared& p,
+                              store::ExperimentStore& store, const RunOptions& options,
+                              const nn::CheckpointState* resumeFrom, RunListener* listener,
+                              Clock::time_point wallStart)
+{
+    const RunStart& start = p.start;
+    const std::string runName = "run " + std::to_string(start.runId);
+    StoreSink sink(store, start.runId, listener, options.cancel);
+    TrainOptions trainOptions { spec.train.epochs, spec.train.batchSize, spec.train.seed,
+                                spec.train.optimizer, spec.train.logEvery };
+    trainOptions.checkpointEvery = start.checkpointEvery;
+    trainOptions.checkpointPath = start.checkpointPath;
+    trainOptions.modelSpecJson = modelSpecJson(spec.text);
+    // The points before a checkpoint are stored before it: a resumed run never misses one.
+    trainOptions.beforeCheckpoint = [&sink]() -> Result {
+        sink.flush();
+        return sink.failure() ? Result(Error(*sink.failure())) : Result();
+    };
+    Trainer trainer(*p.selection.backend, *p.model, trainOptions);
+    if (resumeFrom) {
+        if (Result restored = trainer.resume(*resumeFrom); !restored)
+            return std::move(restored).error().wrap("resuming " + runName + " from "
+                                                    + start.checkpointPath);
+        TS_TRY(store.reopenRun(start.runId));
+    }
+    if (listener)
+        listener->onStart(start);
+
+    RunOutcome outcome;
+    outcome.start = start;
+    outcome.summary = trainer.fit(p.train, spec.evaluate.enabled ? &p.test : nullptr, sink);
+    sink.flush();
+
+    // 6. Final state: a checkpoint that could not be saved, then a metric write that failed.
+    const bool trainingFailed = outcome.summary.failure.has_value();
+    if (auto& failure = trainingFailed ? outcome.summary.failure : sink.failure()) {
+        Error error = std::move(*failure).wrap(trainingFailed ? runName
+                                                              : "storing metrics of " + runName);
+        (void)store.finishRun(start.runId, store::RunStatus::Failed, error.message());
+        return error;
+    }
+    outcome.status =
+            outcome.summary.cancelled ? store::RunStatus::Cancelled : store::RunStatus::Finished;
+    TS_TRY(store.finishRun(start.runId, outcome.status));
+    outcome.seconds = std::chrono::duration<double>(Clock::now() - wallStart).count();
+    return outcome;
+}
+
+} // namespace
+
+Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec, const RunOptions& options,
+                                 RunListener* listener)
+{
+    const auto wallStart = Clock::now();
+    auto prepared = prepare(spec, options);
+    if (!prepared)
+        return std::move(prepared).error();
 
     // 4. Store and run.
     const std::string storePath =
@@ -214,42 +333,67 @@ Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec, const RunOp
     auto store = store::ExperimentStore::open(storePath);
     if (!store)
         return std::move(store).error();
-    RunStart start {
-        0,          storePath,   backend.name(), selection->note,   train->rows,
-        test->rows, train->cols, classes,        model->describe(), model->parameterCount()
-    };
-    store::NewRun newRun { spec.experiment, spec.name, spec.text, backend.name(),
+    RunStart& start = prepared->start;
+    start.storePath = storePath;
+    start.checkpointEvery = std::max<int64_t>(options.checkpointEvery, 0);
+    if (std::error_code ec; start.checkpointEvery > 0
+        && !std::filesystem::create_directories(checkpointFolder(storePath), ec) && ec)
+        return Error(ErrorKind::Io,
+                     checkpointFolder(storePath)
+                             + ": cannot create the checkpoint folder: " + ec.message());
+    store::NewRun newRun { spec.experiment, spec.name, spec.text, start.backend,
                            runParams(spec, start) };
     auto runId = (*store)->createRun(newRun);
     if (!runId)
         return std::move(runId).error();
     start.runId = *runId;
-    if (listener)
-        listener->onStart(start);
+    if (start.checkpointEvery > 0)
+        start.checkpointPath = checkpointPathOf(storePath, *runId);
+    return trainRun(spec, *prepared, **store, options, nullptr, listener, wallStart);
+}
 
-    // 5. Train and evaluate.
-    TrainOptions trainOptions { spec.train.epochs, spec.train.batchSize, spec.train.seed,
-                                spec.train.optimizer, spec.train.logEvery };
-    StoreSink sink(**store, *runId, listener, options.cancel);
-    Trainer trainer(backend, *model, trainOptions);
-    RunOutcome outcome;
-    outcome.start = start;
-    outcome.summary = trainer.fit(*train, spec.evaluate.enabled ? &*test : nullptr, sink);
-    sink.flush();
+Expected<RunOutcome> resumePipeline(const RunOptions& options, RunListener* listener)
+{
+    const auto wallStart = Clock::now();
+    const int64_t runId = options.resumeRun.value_or(0); // run ids start at 1
+    const std::string runName = "run " + std::to_string(runId);
+    const std::string storePath =
+            options.storePath.empty() ? store::ExperimentStore::defaultPath() : options.storePath;
+    if (!std::filesystem::exists(storePath)) // reading a run never creates a store
+        return Error(ErrorKind::NotFound,
+                     "no " + runName + " in " + storePath + ": there is no experiment store there");
+    auto store = store::ExperimentStore::open(storePath);
+    if (!store)
+        return std::move(store).error();
+    auto run = (*store)->runDetails(runId);
+    if (!run)
+        return std::move(run).error();
+    if (run->status == store::RunStatus::Finished)
+        return Error(ErrorKind::InvalidInput, runName + " already finished; nothing to resume");
+    auto spec =
+            pipeline::parsePipeline(run->pipelineJson, runName, paramOf(*run, "pipeline.baseDir"));
+    if (!spec)
+        return std::move(spec).error();
+    const std::string path = checkpointPathOf(storePath, runId);
+    auto checkpoint = nn::loadCheckpoint(path);
+    if (!checkpoint && checkpoint.error().kind() == ErrorKind::NotFound)
+        return Error(ErrorKind::NotFound,
+                     runName + " has no checkpoint (it was started without --checkpoint-every)");
+    if (!checkpoint)
+        return std::move(checkpoint).error().wrap("resuming " + runName);
+    auto prepared = prepare(*spec, options);
+    if (!prepared)
+        return std::move(prepared).error();
 
-    // 6. Final state.
-    if (sink.failure()) {
-        Error failure =
-                std::move(*sink.failure()).wrap("storing metrics of run " + std::to_string(*runId));
-        (void)(*store)->finishRun(*runId, store::RunStatus::Failed, failure.message());
-        return failure;
-    }
-    outcome.status =
-            outcome.summary.cancelled ? store::RunStatus::Cancelled : store::RunStatus::Finished;
-    TS_TRY((*store)->finishRun(*runId, outcome.status));
-    outcome.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
-    return outcome;
+    RunStart& start = prepared->start;
+    start.runId = runId;
+    start.storePath = storePath;
+    const std::string every = paramOf(*run, "checkpointEvery");
+    std::from_chars(every.data(), every.data() + every.size(), start.checkpointEvery);
+    start.checkpointPath = path;
+    start.resumed = true;
+    start.resumeStep = checkpoint->globalStep;
+    return trainRun(*spec, *prepared, **store, options, &*checkpoint, listener, wallStart);
 }
 
 } // namespace ts::train

@@ -9,6 +9,15 @@
 //  4. open the store and create the run with its parameters;
 //  5. train, streaming metrics into the store in batches; evaluate after each epoch;
 //  6. mark the run finished, cancelled or failed (with the reason).
+//
+// With checkpointEvery > 0 the trainer keeps the latest checkpoint of run N in
+// "<store folder>/checkpoints/run-<N>.tsckpt" (a store elsewhere keeps its own). Resuming run N
+// (resumePipeline) reads the run's stored pipeline and its checkpoint, rebuilds the data and the
+// model exactly as the run did, and continues the same run id from the checkpoint: the run is
+// "running" again and its metrics keep flowing into it. Points between the checkpoint and the
+// interruption that were stored before are written again with the same values, which the store
+// ignores (points are keyed by run, name, worker and step). A run that finished is not resumed;
+// one still "running" is (its process was killed), so resume a run only once it has stopped.
 #pragma once
 
 #include "common/result.h"
@@ -30,6 +39,8 @@ struct RunOptions
     std::optional<tensor::DeviceRequest> device; // overrides train.device
     std::optional<int> threads;                  // overrides train.threads
     const std::atomic<bool>* cancel = nullptr;   // set by a signal handler to stop cleanly
+    int64_t checkpointEvery = 0;                 // steps between checkpoints; 0 = none
+    std::optional<int64_t> resumeRun;            // the run resumePipeline continues
 };
 
 struct RunStart
@@ -44,6 +55,10 @@ struct RunStart
     int64_t classes = 0;
     std::string model; // "dense1(784->256) relu1 ..."
     int64_t parameters = 0;
+    std::string checkpointPath {}; // empty without checkpoints
+    int64_t checkpointEvery = 0;
+    bool resumed = false;
+    int64_t resumeStep = 0; // the global step a resumed run continues from
 };
 
 struct RunOutcome
@@ -63,7 +78,17 @@ public:
     virtual void onProgress(const Progress&) {}
 };
 
+// Starts a new run of `spec` (options.resumeRun is not read). Input errors come before the
+// store is touched; a failure during training marks the run failed and returns the reason.
 common::Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec,
                                          const RunOptions& options, RunListener* listener);
+
+// Continues run *options.resumeRun from its checkpoint, with the checkpoint interval the run was
+// started with (options.checkpointEvery is ignored); device and threads overrides apply.
+// Errors before training leave the run as it was: NotFound for a store or run that does not
+// exist or a run without a checkpoint; InvalidInput for a finished run or a checkpoint that does
+// not belong to the run's pipeline; those of loadCheckpoint and of reading the data. Later ones
+// (a checkpoint that does not fit changed data files) mark the run failed, as for a new run.
+common::Expected<RunOutcome> resumePipeline(const RunOptions& options, RunListener* listener);
 
 } // namespace ts::train

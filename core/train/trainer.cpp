@@ -81,10 +81,10 @@ struct Trainer::Loop
     Tensor features, labels, lossGrad;
     double lossSum = 0; // the open loss window: steps since the last train_loss point
     int64_t lossCount = 0;
-    int64_t stepsRun = 0;      // by this fit()
-    double trainSeconds = 0;   // of the finished epochs of this fit()
-    int64_t samplesSeen = 0;   // of the finished epochs of this fit()
-    int64_t epochSamples = 0;  // of the current epoch
+    int64_t stepsRun = 0;     // by this fit()
+    double trainSeconds = 0;  // of the finished epochs of this fit()
+    int64_t samplesSeen = 0;  // of the finished epochs of this fit()
+    int64_t epochSamples = 0; // of the current epoch
     Clock::time_point epochStart;
 };
 
@@ -113,8 +113,8 @@ Result Trainer::resume(const nn::CheckpointState& state)
     if (state.epoch < 0 || state.epoch > m_options.epochs || state.batchInEpoch < 0
         || state.globalStep < 0 || state.optimizerStep < 0)
         return invalid("the checkpoint's position (epoch " + std::to_string(state.epoch)
-                       + ", batch " + std::to_string(state.batchInEpoch)
-                       + ") is outside the run's " + std::to_string(m_options.epochs) + " epochs");
+                       + ", batch " + std::to_string(state.batchInEpoch) + ") is outside the run's "
+                       + std::to_string(m_options.epochs) + " epochs");
     TS_TRY(restoreCounters(state));
     if (Result r = nn::restoreTensors(state.parameters, nn::parametersOf(m_model)); !r)
         return std::move(r).error().wrap("parameters");
@@ -146,8 +146,8 @@ Result Trainer::restoreCounters(const nn::CheckpointState& state)
         const auto count = take(dropout->name());
         const auto seed = take(dropout->name() + SeedSuffix);
         if (!count || !seed)
-            return invalid("the checkpoint has no counters of the dropout layer '"
-                           + dropout->name() + "'");
+            return invalid("the checkpoint has no counters of the dropout layer '" + dropout->name()
+                           + "'");
         if (*seed != dropout->seed())
             return invalid("the dropout layer '" + dropout->name() + "' draws its masks from seed "
                            + std::to_string(dropout->seed()) + ", the checkpoint's from seed "
@@ -194,8 +194,7 @@ TrainSummary Trainer::fit(const data::Dataset& train, const data::Dataset* test,
             break;
     }
     loop.summary.trainSeconds = loop.trainSeconds;
-    loop.summary.samplesPerSecond =
-            double(loop.samplesSeen) / std::max(loop.trainSeconds, 1e-9);
+    loop.summary.samplesPerSecond = double(loop.samplesSeen) / std::max(loop.trainSeconds, 1e-9);
     return std::move(loop.summary);
 }
 
@@ -295,7 +294,8 @@ bool Trainer::checkpoint(Loop& loop, int epoch, int64_t nextBatch)
             return false;
         }
     }
-    if (Result saved = nn::saveCheckpoint(m_options.checkpointPath, capture(loop, epoch, nextBatch));
+    if (Result saved =
+                nn::saveCheckpoint(m_options.checkpointPath, capture(loop, epoch, nextBatch));
         !saved) {
         loop.summary.failure = std::move(saved).error().wrap(where);
         return false;

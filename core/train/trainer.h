@@ -60,13 +60,13 @@ struct TrainOptions
     uint64_t seed = 0;
     nn::OptimizerSpec optimizer; // type, base learning rate, schedule, clipping
     int64_t logEvery = 50;
-    int64_t checkpointEvery = 0; // global steps between checkpoints; 0 = no checkpoints
-    std::string checkpointPath;  // the file every checkpoint replaces
-    std::string modelSpecJson;   // stored in checkpoints; resume() refuses another one
+    int64_t checkpointEvery = 0;   // global steps between checkpoints; 0 = no checkpoints
+    std::string checkpointPath {}; // the file every checkpoint replaces
+    std::string modelSpecJson {};  // stored in checkpoints; resume() refuses another one
     // Called before every checkpoint is written, to make what the sink received so far durable
     // (the runner flushes its metric batch): a resumed run then never misses a point. A failure
     // stops training like a failed save. Optional.
-    std::function<common::Result()> beforeCheckpoint;
+    std::function<common::Result()> beforeCheckpoint {};
 };
 
 struct Evaluation

@@ -8,7 +8,12 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include "store/experiment_store.h"
+
 #include <zlib.h>
+
+#include <algorithm>
+#include <csignal> // for SIGINT
 
 namespace {
 
@@ -88,6 +93,9 @@ private slots:
     void runStoresARunAndPrintsJson();
     void runsListAndShow();
     void unknownRunIsBadInput();
+    void resumeContinuesACancelledRun();
+    void resumeRefuses_data();
+    void resumeRefuses();
     void placeholdersSayWhatIsMissing_data();
     void placeholdersSayWhatIsMissing();
 
@@ -109,6 +117,20 @@ void TstCli::initTestCase()
     gzwrite(gz, garbage, sizeof garbage - 1);
     gzclose(gz);
     writeFile(d + "/good.json", csvPipeline(d + "/train.csv", d + "/test.csv"));
+    // 500 steps per epoch, 30000 in all, a checkpoint every 100: about a second to interrupt in
+    // after the first checkpoint.
+    writeFile(d + "/big-train.csv", blobsCsv(4000, 3));
+    writeFile(d + "/long.json",
+              csvPipeline(d + "/big-train.csv", d + "/test.csv")
+                      .replace("\"epochs\": 20", "\"epochs\": 60"));
+    // A run that never finished and never saved a checkpoint.
+    auto store = ts::store::ExperimentStore::open((d + "/no-checkpoint.sqlite").toStdString());
+    QVERIFY(store);
+    QVERIFY((*store)->createRun({ "cli-tests",
+                                  "blobs",
+                                  csvPipeline(d + "/train.csv", d + "/test.csv").toStdString(),
+                                  "CPU",
+                                  {} }));
     writeFile(d + "/unknown-model.json",
               csvPipeline(d + "/train.csv", d + "/test.csv", "transformer"));
     writeFile(d + "/ragged.json", csvPipeline(d + "/ragged.csv", d + "/test.csv"));
@@ -215,6 +237,88 @@ void TstCli::unknownRunIsBadInput()
                              m_dir.path());
     QCOMPARE(o.exitCode, 2);
     QVERIFY2(o.err.contains("99"), qPrintable(o.err));
+}
+
+void TstCli::resumeContinuesACancelledRun()
+{
+    const QString store = m_dir.path() + "/resume/store.sqlite";
+    const QString checkpoint = m_dir.path() + "/resume/checkpoints/run-1.tsckpt";
+    QProcess p;
+    p.start(Cli,
+            { "run", m_dir.path() + "/long.json", "--store", store, "--checkpoint-every", "100",
+              "--json" });
+    QVERIFY(p.waitForStarted());
+    // Ctrl-C as a user sends it, once the first checkpoint is on disk.
+    while (!QFile::exists(checkpoint) && p.state() == QProcess::Running)
+        p.waitForFinished(2);
+    ::kill(pid_t(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(120000));
+    QVERIFY2(p.exitCode() == 130, qPrintable(p.readAllStandardError()));
+    const QJsonObject cancelled = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    QCOMPARE(cancelled["status"].toString(), QString("cancelled"));
+    QCOMPARE(cancelled["checkpoint"].toString(), checkpoint);
+    const int cancelledAt = cancelled["steps"].toInt();
+    QVERIFY2(cancelledAt < 30000, qPrintable(QString("stopped at step %1").arg(cancelledAt)));
+
+    const Outcome o = runCli({ "run", "--resume", "1", "--store", store, "--json" }, m_dir.path());
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    const QJsonObject resumed = QJsonDocument::fromJson(o.out.toUtf8()).object();
+    QCOMPARE(resumed["run_id"].toInt(), 1);
+    QCOMPARE(resumed["status"].toString(), QString("finished"));
+    QCOMPARE(resumed["steps"].toInt(), 30000);
+    QCOMPARE(resumed["epochs"].toInt(), 60);
+    QVERIFY(resumed["resumed_at_step"].toInt() <= cancelledAt);
+
+    // One run, finished, with every train_loss point once: steps 5, 10, ..., 30000.
+    auto opened = ts::store::ExperimentStore::open(store.toStdString());
+    QVERIFY(opened);
+    auto runs = (*opened)->listRuns();
+    QVERIFY(runs);
+    QCOMPARE(runs->size(), size_t(1));
+    QCOMPARE(ts::store::toString(runs->front().status), std::string("finished"));
+    auto series = (*opened)->metricSeries(1, "train_loss");
+    QVERIFY(series);
+    QCOMPARE(series->size(), size_t(6000));
+    for (size_t i = 0; i < series->size(); ++i)
+        QCOMPARE((*series)[i].step, int64_t(5 * (i + 1)));
+    auto details = (*opened)->runDetails(1);
+    QVERIFY(details);
+    const auto& params = details->params;
+    QVERIFY(std::find(params.begin(), params.end(),
+                      std::pair<std::string, std::string>("checkpointEvery", "100"))
+            != params.end());
+}
+
+void TstCli::resumeRefuses_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expectedInError");
+    const QString store = m_dir.path() + "/resume/store.sqlite";
+    QTest::newRow("an unknown run")
+            << QStringList { "run", "--resume", "999", "--store", store } << "no run 999 in";
+    QTest::newRow("a finished run") << QStringList { "run", "--resume", "1", "--store", store }
+                                    << "run 1 already finished; nothing to resume";
+    QTest::newRow("a run without checkpoints")
+            << QStringList { "run", "--resume", "1", "--store",
+                             m_dir.path() + "/no-checkpoint.sqlite" }
+            << "run 1 has no checkpoint (it was started without --checkpoint-every)";
+    QTest::newRow("neither pipeline nor run") << QStringList { "run", "--store", store }
+                                              << "A pipeline file or --resume RUN_ID is required";
+    QTest::newRow("both pipeline and run")
+            << QStringList { "run", m_dir.path() + "/good.json", "--resume", "1" }
+            << "pipeline excludes --resume";
+    QTest::newRow("a new interval for a resumed run")
+            << QStringList { "run", "--resume", "1", "--checkpoint-every", "5" }
+            << "--resume excludes --checkpoint-every";
+}
+
+void TstCli::resumeRefuses()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, expectedInError);
+    const Outcome o = runCli(args, m_dir.path());
+    QCOMPARE(o.exitCode, 2);
+    QVERIFY2(o.err.contains(expectedInError), qPrintable(o.err));
 }
 
 void TstCli::placeholdersSayWhatIsMissing_data()
