@@ -1,6 +1,7 @@
 #include "nn/sequential.h"
 
 #include "common/assert.h"
+#include "nn/conv2d.h"
 #include "nn/dense.h"
 
 namespace ts::nn {
@@ -65,6 +66,10 @@ std::string Sequential::describe() const
         if (!text.empty())
             text += ' ';
         text += layer->name();
+        if (auto* conv = dynamic_cast<const Conv2d*>(layer.get()))
+            text += '(' + std::to_string(conv->inChannels()) + "->"
+                    + std::to_string(conv->outChannels()) + ", " + std::to_string(conv->kernel())
+                    + 'x' + std::to_string(conv->kernel()) + ')';
         if (auto* dense = dynamic_cast<const Dense*>(layer.get()))
             text += '(' + std::to_string(dense->inFeatures()) + "->"
                     + std::to_string(dense->outFeatures()) + ')';
