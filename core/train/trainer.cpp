@@ -327,8 +327,9 @@ nn::CheckpointState Trainer::capture(const Loop& loop, int epoch, int64_t nextBa
 
 Evaluation Trainer::evaluate(const data::Dataset& data)
 {
-    // Large batches: evaluation has no backward pass, so memory allows it and sgemm runs faster.
-    constexpr int64_t EvalBatch = 1000;
+    // The training batch size: every layer's buffers (im2col columns above all) are already
+    // sized for it, so evaluation allocates nothing and peak memory stays that of training.
+    const int64_t EvalBatch = m_options.batchSize;
     m_model.setTraining(false);
     data::Batcher batcher(data, EvalBatch, 0, /*shuffle=*/false);
     batcher.startEpoch(0);
