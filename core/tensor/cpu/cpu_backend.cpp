@@ -27,6 +27,7 @@ int labelAt(const float* labels, int64_t i, int64_t classes)
 
 CpuBackend::CpuBackend(int threads)
     : m_threads(std::max(1, threads))
+    , m_pool(m_threads)
 {
     openblas_set_num_threads(m_threads);
 }
@@ -111,28 +112,34 @@ void CpuBackend::sumRows(const Tensor& x, Tensor& out)
     }
 }
 
+// Element-wise loops split across the pool above this many elements per thread; below it,
+// waking a worker costs more than the loop.
+constexpr int64_t ElementsPerThread = 32 * 1024;
+
 void CpuBackend::reluForward(const Tensor& x, Tensor& y)
 {
     TS_ASSERT(x.size() == y.size());
-    const int64_t n = x.size();
     const float* in = x.data();
     float* out = y.data();
-    for (int64_t i = 0; i < n; ++i)
-        out[i] = std::max(in[i], 0.0f);
+    m_pool.parallelFor(x.size(), ElementsPerThread, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i)
+            out[i] = std::max(in[i], 0.0f);
+    });
 }
 
 void CpuBackend::reluBackward(const Tensor& y, const Tensor& dy, Tensor& dx)
 {
     TS_ASSERT(y.size() == dy.size() && dy.size() == dx.size());
-    const int64_t n = y.size();
     const float* out = y.data();
     const float* g = dy.data();
     float* d = dx.data();
-    // Both loads unconditional, so the compiler turns the select into a vector blend.
-    for (int64_t i = 0; i < n; ++i) {
-        const float grad = g[i];
-        d[i] = out[i] > 0.0f ? grad : 0.0f;
-    }
+    m_pool.parallelFor(y.size(), ElementsPerThread, [&](int64_t begin, int64_t end) {
+        // Both loads unconditional, so the compiler turns the select into a vector blend.
+        for (int64_t i = begin; i < end; ++i) {
+            const float grad = g[i];
+            d[i] = out[i] > 0.0f ? grad : 0.0f;
+        }
+    });
 }
 
 float CpuBackend::softmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor* dlogits)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tensor/backend.h"
+#include "tensor/cpu/thread_pool.h"
 
 namespace ts::tensor {
 
@@ -66,6 +67,7 @@ public:
 
 private:
     int m_threads;
+    ThreadPool m_pool; // the loops of our own ops; OpenBLAS runs sgemm on its own threads
 };
 
 } // namespace ts::tensor

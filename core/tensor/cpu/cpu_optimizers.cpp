@@ -48,13 +48,15 @@ void CpuBackend::adamStep(Tensor& weights, const Tensor& grad, Tensor& m, Tensor
     const float invSqrtCorrection2 = float(1.0 / std::sqrt(correction2));
     const float decay = o.decoupledWeightDecay ? 1.0f - o.learningRate * o.weightDecay : 1.0f;
     const float coupled = o.decoupledWeightDecay ? 0.0f : o.weightDecay;
-    for (int64_t i = 0; i < n; ++i) {
-        const float gi = g[i] + coupled * w[i];
-        mean[i] = o.beta1 * mean[i] + (1.0f - o.beta1) * gi;
-        var[i] = o.beta2 * var[i] + (1.0f - o.beta2) * gi * gi;
-        const float denominator = std::sqrt(var[i]) * invSqrtCorrection2 + o.epsilon;
-        w[i] = w[i] * decay - stepSize * mean[i] / denominator;
-    }
+    m_pool.parallelFor(n, 32 * 1024, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            const float gi = g[i] + coupled * w[i];
+            mean[i] = o.beta1 * mean[i] + (1.0f - o.beta1) * gi;
+            var[i] = o.beta2 * var[i] + (1.0f - o.beta2) * gi * gi;
+            const float denominator = std::sqrt(var[i]) * invSqrtCorrection2 + o.epsilon;
+            w[i] = w[i] * decay - stepSize * mean[i] / denominator;
+        }
+    });
 }
 
 } // namespace ts::tensor

@@ -82,34 +82,39 @@ void CpuBackend::im2col(const Tensor& images, const WindowGeometry& g, Tensor& c
     const int64_t kernelRow = g.kernelW * c;
     const size_t channelBytes = size_t(c) * sizeof(float);
     const int64_t patchSize = g.patchSize();
-    float* __restrict col = columns.data();
-    for (int64_t n = 0; n < g.batch; ++n) {
-        const float* image = images.data() + n * g.height * rowStride;
-        for (int64_t oh = 0; oh < spans.outHeight(); ++oh) {
-            const WindowSpan& sh = spans.rows[size_t(oh)];
-            for (int64_t ow = 0; ow < spans.outWidth(); ++ow, col += patchSize) {
-                const WindowSpan& sw = spans.cols[size_t(ow)];
-                // Padding rows above and below, then per kernel row: left pad, run, right pad.
-                std::memset(col, 0, size_t(sh.first * kernelRow) * sizeof(float));
-                for (int64_t kh = sh.first; kh < sh.last; ++kh) {
-                    float* dst = col + kh * kernelRow;
-                    const float* src =
-                            image + (sh.origin + kh * g.dilationH) * rowStride + sw.origin * c;
-                    std::memset(dst, 0, size_t(sw.first) * channelBytes);
-                    if (g.dilationW == 1) {
-                        std::memcpy(dst + sw.first * c, src + sw.first * c,
-                                    size_t(sw.last - sw.first) * channelBytes);
-                    } else {
-                        for (int64_t kw = sw.first; kw < sw.last; ++kw)
-                            std::memcpy(dst + kw * c, src + kw * g.dilationW * c, channelBytes);
+    m_pool.parallelFor(g.batch, 1, [&](int64_t first, int64_t last) {
+        // Images are independent: each thread fills the patch rows of its own images.
+        float* __restrict col =
+                columns.data() + first * spans.outHeight() * spans.outWidth() * patchSize;
+        for (int64_t n = first; n < last; ++n) {
+            const float* image = images.data() + n * g.height * rowStride;
+            for (int64_t oh = 0; oh < spans.outHeight(); ++oh) {
+                const WindowSpan& sh = spans.rows[size_t(oh)];
+                for (int64_t ow = 0; ow < spans.outWidth(); ++ow, col += patchSize) {
+                    const WindowSpan& sw = spans.cols[size_t(ow)];
+                    // Padding rows above and below, then per kernel row: left pad, run, right pad.
+                    std::memset(col, 0, size_t(sh.first * kernelRow) * sizeof(float));
+                    for (int64_t kh = sh.first; kh < sh.last; ++kh) {
+                        float* dst = col + kh * kernelRow;
+                        const float* src =
+                                image + (sh.origin + kh * g.dilationH) * rowStride + sw.origin * c;
+                        std::memset(dst, 0, size_t(sw.first) * channelBytes);
+                        if (g.dilationW == 1) {
+                            std::memcpy(dst + sw.first * c, src + sw.first * c,
+                                        size_t(sw.last - sw.first) * channelBytes);
+                        } else {
+                            for (int64_t kw = sw.first; kw < sw.last; ++kw)
+                                std::memcpy(dst + kw * c, src + kw * g.dilationW * c, channelBytes);
+                        }
+                        std::memset(dst + sw.last * c, 0,
+                                    size_t(g.kernelW - sw.last) * channelBytes);
                     }
-                    std::memset(dst + sw.last * c, 0, size_t(g.kernelW - sw.last) * channelBytes);
+                    std::memset(col + sh.last * kernelRow, 0,
+                                size_t((g.kernelH - sh.last) * kernelRow) * sizeof(float));
                 }
-                std::memset(col + sh.last * kernelRow, 0,
-                            size_t((g.kernelH - sh.last) * kernelRow) * sizeof(float));
             }
         }
-    }
+    });
 }
 
 void CpuBackend::col2im(const Tensor& columns, const WindowGeometry& g, Tensor& images)
@@ -121,34 +126,39 @@ void CpuBackend::col2im(const Tensor& columns, const WindowGeometry& g, Tensor& 
     const int64_t rowStride = g.width * c;
     const int64_t kernelRow = g.kernelW * c;
     const int64_t patchSize = g.patchSize();
-    std::fill(images.data(), images.data() + images.size(), 0.0f);
-    const float* __restrict col = columns.data();
-    for (int64_t n = 0; n < g.batch; ++n) {
-        float* image = images.data() + n * g.height * rowStride;
-        for (int64_t oh = 0; oh < spans.outHeight(); ++oh) {
-            const WindowSpan& sh = spans.rows[size_t(oh)];
-            for (int64_t ow = 0; ow < spans.outWidth(); ++ow, col += patchSize) {
-                const WindowSpan& sw = spans.cols[size_t(ow)];
-                for (int64_t kh = sh.first; kh < sh.last; ++kh) {
-                    const float* __restrict src = col + kh * kernelRow;
-                    float* __restrict dst =
-                            image + (sh.origin + kh * g.dilationH) * rowStride + sw.origin * c;
-                    if (g.dilationW == 1) {
-                        // Adjacent kw positions are adjacent pixels: one run to accumulate.
-                        for (int64_t i = sw.first * c; i < sw.last * c; ++i)
-                            dst[i] += src[i];
-                        continue;
-                    }
-                    for (int64_t kw = sw.first; kw < sw.last; ++kw) {
-                        float* __restrict d = dst + kw * g.dilationW * c;
-                        const float* __restrict s = src + kw * c;
-                        for (int64_t i = 0; i < c; ++i)
-                            d[i] += s[i];
+    m_pool.parallelFor(g.batch, 1, [&](int64_t first, int64_t last) {
+        const int64_t imageSize = g.height * g.width * c;
+        std::fill(images.data() + first * imageSize, images.data() + last * imageSize, 0.0f);
+        // Each image only receives from its own patches: threads never write the same pixel.
+        const float* __restrict col =
+                columns.data() + first * spans.outHeight() * spans.outWidth() * patchSize;
+        for (int64_t n = first; n < last; ++n) {
+            float* image = images.data() + n * g.height * rowStride;
+            for (int64_t oh = 0; oh < spans.outHeight(); ++oh) {
+                const WindowSpan& sh = spans.rows[size_t(oh)];
+                for (int64_t ow = 0; ow < spans.outWidth(); ++ow, col += patchSize) {
+                    const WindowSpan& sw = spans.cols[size_t(ow)];
+                    for (int64_t kh = sh.first; kh < sh.last; ++kh) {
+                        const float* __restrict src = col + kh * kernelRow;
+                        float* __restrict dst =
+                                image + (sh.origin + kh * g.dilationH) * rowStride + sw.origin * c;
+                        if (g.dilationW == 1) {
+                            // Adjacent kw positions are adjacent pixels: one run to accumulate.
+                            for (int64_t i = sw.first * c; i < sw.last * c; ++i)
+                                dst[i] += src[i];
+                            continue;
+                        }
+                        for (int64_t kw = sw.first; kw < sw.last; ++kw) {
+                            float* __restrict d = dst + kw * g.dilationW * c;
+                            const float* __restrict s = src + kw * c;
+                            for (int64_t i = 0; i < c; ++i)
+                                d[i] += s[i];
+                        }
                     }
                 }
             }
         }
-    }
+    });
 }
 
 void CpuBackend::maxPoolForward(const Tensor& x, const WindowGeometry& g, Tensor& y)
@@ -158,26 +168,28 @@ void CpuBackend::maxPoolForward(const Tensor& x, const WindowGeometry& g, Tensor
     TS_ASSERT(y.size() == outputCount(g));
     const int64_t c = g.channels;
     const int64_t rowStride = g.width * c;
-    float* __restrict out = y.data();
-    for (int64_t n = 0; n < g.batch; ++n) {
-        const float* image = x.data() + n * g.height * rowStride;
-        for (int64_t oh = 0; oh < spans.outHeight(); ++oh) {
-            const WindowSpan& sh = spans.rows[size_t(oh)];
-            for (int64_t ow = 0; ow < spans.outWidth(); ++ow, out += c) {
-                const WindowSpan& sw = spans.cols[size_t(ow)];
-                // Padding is skipped rather than read as a value, so it never wins.
-                std::fill(out, out + c, -std::numeric_limits<float>::infinity());
-                for (int64_t kh = sh.first; kh < sh.last; ++kh) {
-                    const float* row = image + (sh.origin + kh * g.dilationH) * rowStride;
-                    for (int64_t kw = sw.first; kw < sw.last; ++kw) {
-                        const float* __restrict in = row + (sw.origin + kw * g.dilationW) * c;
-                        for (int64_t i = 0; i < c; ++i)
-                            out[i] = std::max(out[i], in[i]);
+    m_pool.parallelFor(g.batch, 1, [&](int64_t first, int64_t last) {
+        float* __restrict out = y.data() + first * spans.outHeight() * spans.outWidth() * c;
+        for (int64_t n = first; n < last; ++n) {
+            const float* image = x.data() + n * g.height * rowStride;
+            for (int64_t oh = 0; oh < spans.outHeight(); ++oh) {
+                const WindowSpan& sh = spans.rows[size_t(oh)];
+                for (int64_t ow = 0; ow < spans.outWidth(); ++ow, out += c) {
+                    const WindowSpan& sw = spans.cols[size_t(ow)];
+                    // Padding is skipped rather than read as a value, so it never wins.
+                    std::fill(out, out + c, -std::numeric_limits<float>::infinity());
+                    for (int64_t kh = sh.first; kh < sh.last; ++kh) {
+                        const float* row = image + (sh.origin + kh * g.dilationH) * rowStride;
+                        for (int64_t kw = sw.first; kw < sw.last; ++kw) {
+                            const float* __restrict in = row + (sw.origin + kw * g.dilationW) * c;
+                            for (int64_t i = 0; i < c; ++i)
+                                out[i] = std::max(out[i], in[i]);
+                        }
                     }
                 }
             }
         }
-    }
+    });
 }
 
 void CpuBackend::maxPoolBackward(const Tensor& x, const Tensor& y, const Tensor& dy,
@@ -189,38 +201,42 @@ void CpuBackend::maxPoolBackward(const Tensor& x, const Tensor& y, const Tensor&
     TS_ASSERT(y.size() == outputCount(g) && dy.size() == outputCount(g));
     const int64_t c = g.channels;
     const int64_t rowStride = g.width * c;
-    std::fill(dx.data(), dx.data() + dx.size(), 0.0f);
     // pending[i] is the gradient of channel i not yet routed in this window: the first position
     // equal to the maximum takes it and zeroes it, so ties go to the first position. All-float
     // selects keep the channel loop branch-free and vectorised.
-    std::vector<float> pendingStorage(static_cast<size_t>(c));
-    float* __restrict pending = pendingStorage.data();
-    const float* __restrict maxima = y.data();
-    const float* __restrict grads = dy.data();
-    for (int64_t n = 0; n < g.batch; ++n) {
-        const float* image = x.data() + n * g.height * rowStride;
-        float* imageGrad = dx.data() + n * g.height * rowStride;
-        for (int64_t oh = 0; oh < spans.outHeight(); ++oh) {
-            const WindowSpan& sh = spans.rows[size_t(oh)];
-            for (int64_t ow = 0; ow < spans.outWidth(); ++ow, maxima += c, grads += c) {
-                const WindowSpan& sw = spans.cols[size_t(ow)];
-                std::copy(grads, grads + c, pending);
-                for (int64_t kh = sh.first; kh < sh.last; ++kh) {
-                    const int64_t rowOffset = (sh.origin + kh * g.dilationH) * rowStride;
-                    for (int64_t kw = sw.first; kw < sw.last; ++kw) {
-                        const int64_t offset = rowOffset + (sw.origin + kw * g.dilationW) * c;
-                        const float* __restrict in = image + offset;
-                        float* __restrict d = imageGrad + offset;
-                        for (int64_t i = 0; i < c; ++i) {
-                            const float routed = in[i] == maxima[i] ? pending[i] : 0.0f;
-                            d[i] += routed;
-                            pending[i] -= routed;
+    m_pool.parallelFor(g.batch, 1, [&](int64_t first, int64_t last) {
+        const int64_t imageSize = g.height * g.width * c;
+        std::fill(dx.data() + first * imageSize, dx.data() + last * imageSize, 0.0f);
+        std::vector<float> pendingStorage(static_cast<size_t>(c));
+        float* __restrict pending = pendingStorage.data();
+        const int64_t firstOutput = first * spans.outHeight() * spans.outWidth() * c;
+        const float* __restrict maxima = y.data() + firstOutput;
+        const float* __restrict grads = dy.data() + firstOutput;
+        for (int64_t n = first; n < last; ++n) {
+            const float* image = x.data() + n * g.height * rowStride;
+            float* imageGrad = dx.data() + n * g.height * rowStride;
+            for (int64_t oh = 0; oh < spans.outHeight(); ++oh) {
+                const WindowSpan& sh = spans.rows[size_t(oh)];
+                for (int64_t ow = 0; ow < spans.outWidth(); ++ow, maxima += c, grads += c) {
+                    const WindowSpan& sw = spans.cols[size_t(ow)];
+                    std::copy(grads, grads + c, pending);
+                    for (int64_t kh = sh.first; kh < sh.last; ++kh) {
+                        const int64_t rowOffset = (sh.origin + kh * g.dilationH) * rowStride;
+                        for (int64_t kw = sw.first; kw < sw.last; ++kw) {
+                            const int64_t offset = rowOffset + (sw.origin + kw * g.dilationW) * c;
+                            const float* __restrict in = image + offset;
+                            float* __restrict d = imageGrad + offset;
+                            for (int64_t i = 0; i < c; ++i) {
+                                const float routed = in[i] == maxima[i] ? pending[i] : 0.0f;
+                                d[i] += routed;
+                                pending[i] -= routed;
+                            }
                         }
                     }
                 }
             }
         }
-    }
+    });
 }
 
 void CpuBackend::avgPoolForward(const Tensor& x, const WindowGeometry& g, Tensor& y)
