@@ -29,7 +29,10 @@ CpuBackend::CpuBackend(int threads)
     : m_threads(std::max(1, threads))
     , m_pool(m_threads)
 {
-    openblas_set_num_threads(m_threads);
+    // Our pool runs the threads, OpenBLAS stays on the calling one: two pools on the same cores
+    // (OpenBLAS's idle threads spin) made both slower. OpenBLAS's pthread build may be called
+    // from several threads at once.
+    openblas_set_num_threads(1);
 }
 
 std::string CpuBackend::name() const
@@ -78,11 +81,24 @@ void CpuBackend::gemm(Transpose transA, Transpose transB, float alpha, const Ten
                       const Tensor& b, float beta, Tensor& c)
 {
     const auto [m, n, k] = gemmShape(transA, transB, a, b, c);
-    cblas_sgemm(CblasRowMajor, transA == Transpose::Yes ? CblasTrans : CblasNoTrans,
-                transB == Transpose::Yes ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
-                static_cast<blasint>(n), static_cast<blasint>(k), alpha, a.data(),
-                static_cast<blasint>(a.cols()), b.data(), static_cast<blasint>(b.cols()), beta,
-                c.data(), static_cast<blasint>(n));
+    const bool ta = transA == Transpose::Yes, tb = transB == Transpose::Yes;
+    const auto lda = static_cast<blasint>(a.cols()), ldb = static_cast<blasint>(b.cols());
+    const auto ldc = static_cast<blasint>(n);
+    // One sgemm per thread on a block of C: rows when C is tall, columns when it is wide. Each
+    // element of C is still one dot product over the whole of k; only OpenBLAS's handling of
+    // edge tiles may round differently with the thread count. OpenBLAS itself runs on the
+    // calling thread (see the constructor).
+    const bool splitRows = m >= n;
+    m_pool.parallelFor(splitRows ? m : n, 16, [&](int64_t begin, int64_t end) {
+        const int64_t rows = splitRows ? end - begin : m;
+        const int64_t cols = splitRows ? n : end - begin;
+        const float* aBlock = a.data() + (splitRows ? (ta ? begin : begin * a.cols()) : 0);
+        const float* bBlock = b.data() + (splitRows ? 0 : (tb ? begin * b.cols() : begin));
+        float* cBlock = c.data() + (splitRows ? begin * n : begin);
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    static_cast<blasint>(rows), static_cast<blasint>(cols), static_cast<blasint>(k),
+                    alpha, aBlock, lda, bBlock, ldb, beta, cBlock, ldc);
+    });
 }
 
 void CpuBackend::addRowVector(Tensor& y, const Tensor& bias)
