@@ -20,6 +20,26 @@ Batcher::Batcher(const Dataset& data, int64_t batchSize, uint64_t seed, bool shu
     std::iota(m_order.begin(), m_order.end(), int64_t { 0 });
 }
 
+Batcher::Staging::~Staging()
+{
+    if (data)
+        backend->deallocateHost(data);
+}
+
+float* Batcher::Staging::reserve(tensor::Backend& owner, size_t count)
+{
+    if (data && (backend != &owner || capacity < count)) {
+        backend->deallocateHost(data);
+        data = nullptr;
+    }
+    if (!data) {
+        backend = &owner;
+        data = owner.allocateHost(count);
+        capacity = count;
+    }
+    return data;
+}
+
 int64_t Batcher::batchCount() const
 {
     return (m_data.rows + m_batchSize - 1) / m_batchSize;
@@ -63,12 +83,14 @@ void Batcher::fill(int64_t batch, tensor::Backend& backend, tensor::Tensor& feat
     // CPU tensors are host memory: gather straight into them. Devices get one upload of a
     // gathered host copy.
     const bool host = backend.kind() == tensor::DeviceKind::Cpu;
+    float* featureRows = features.data();
+    float* labelRows = labels.data();
     if (!host) {
-        m_stagingFeatures.resize(static_cast<size_t>(rows * cols));
-        m_stagingLabels.resize(static_cast<size_t>(rows));
+        // The previous batch's upload may still be reading the staging buffers.
+        backend.synchronize();
+        featureRows = m_stagingFeatures.reserve(backend, static_cast<size_t>(rows * cols));
+        labelRows = m_stagingLabels.reserve(backend, static_cast<size_t>(rows));
     }
-    float* featureRows = host ? features.data() : m_stagingFeatures.data();
-    float* labelRows = host ? labels.data() : m_stagingLabels.data();
     const int64_t first = batch * m_batchSize;
     for (int64_t i = 0; i < rows; ++i) {
         const int64_t source = m_order[static_cast<size_t>(first + i)];
@@ -77,8 +99,8 @@ void Batcher::fill(int64_t batch, tensor::Backend& backend, tensor::Tensor& feat
         labelRows[i] = m_data.labels[static_cast<size_t>(source)];
     }
     if (!host) {
-        features.upload(m_stagingFeatures);
-        labels.upload(m_stagingLabels);
+        backend.upload(features.data(), featureRows, static_cast<size_t>(rows * cols));
+        backend.upload(labels.data(), labelRows, static_cast<size_t>(rows));
     }
 }
 

@@ -36,8 +36,21 @@ private:
     uint64_t m_seed;
     bool m_shuffle;
     std::vector<int64_t> m_order;
-    std::vector<float> m_stagingFeatures; // host copy of one batch before a device upload
-    std::vector<float> m_stagingLabels;
+    // Host copy of one batch before a device upload, in the backend's staging memory
+    // (page-locked on CUDA, so the upload overlaps with the queued work).
+    struct Staging
+    {
+        tensor::Backend* backend = nullptr;
+        float* data = nullptr;
+        size_t capacity = 0;
+        Staging() = default;
+        Staging(const Staging&) = delete;
+        Staging& operator=(const Staging&) = delete;
+        ~Staging();
+        float* reserve(tensor::Backend& owner, size_t count);
+    };
+    Staging m_stagingFeatures;
+    Staging m_stagingLabels;
 };
 
 } // namespace ts::data

@@ -93,6 +93,12 @@ public:
     virtual void fill(float* dst, float value, size_t count) = 0;
     // Waits until every queued op has finished (no-op on the CPU).
     virtual void synchronize() {}
+    // Optional: host memory for batches on their way to the device. CUDA gives page-locked
+    // memory, from which upload() is a true asynchronous DMA that overlaps with queued work; the
+    // caller must then leave the source untouched until the backend next synchronises
+    // (synchronize(), download(), or an op that returns a host value). Default: plain memory.
+    virtual float* allocateHost(size_t count) { return new float[count]; }
+    virtual void deallocateHost(float* data) noexcept { delete[] data; }
 
     // --- linear algebra ---------------------------------------------------------------------
     // c = alpha * op(a) * op(b) + beta * c, on the matrix views of a, b and c.

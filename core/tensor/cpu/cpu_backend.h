@@ -7,7 +7,8 @@
 
 namespace ts::tensor {
 
-class CpuBackend final : public Backend
+// Not final: tests derive from it to stand in for a device backend (host staging paths).
+class CpuBackend : public Backend
 {
 public:
     // `threads` sets OpenBLAS's thread pool for this process (OpenBLAS has one pool per process).

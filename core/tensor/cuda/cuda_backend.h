@@ -73,6 +73,9 @@ public:
     void download(float* dst, const float* src, size_t count) override;
     void fill(float* dst, float value, size_t count) override;
     void synchronize() override;
+    // Page-locked host memory: uploads from it are asynchronous DMA transfers.
+    float* allocateHost(size_t count) override;
+    void deallocateHost(float* data) noexcept override;
 
     void gemm(Transpose transA, Transpose transB, float alpha, const Tensor& a, const Tensor& b,
               float beta, Tensor& c) override;

@@ -9,6 +9,7 @@
 #include "tensor/cuda/reduce.cuh"
 #include "tensor/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ts::tensor::cuda_impl {
@@ -110,6 +111,19 @@ void CudaBackend::adamStep(Tensor& weights, const Tensor& grad, Tensor& m, Tenso
     makeCurrent();
     launchAdamStep(deviceData(weights), deviceData(grad), deviceData(m), deviceData(v),
                    weights.size(), c, m_stream.get());
+}
+
+float* CudaBackend::allocateHost(size_t count)
+{
+    makeCurrent();
+    void* data = nullptr;
+    CUDA_CHECK(cudaMallocHost(&data, std::max<size_t>(1, count) * sizeof(float)));
+    return static_cast<float*>(data);
+}
+
+void CudaBackend::deallocateHost(float* data) noexcept
+{
+    cudaFreeHost(data); // errors here would only mean the process is already tearing down
 }
 
 } // namespace ts::tensor::cuda_impl

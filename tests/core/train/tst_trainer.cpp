@@ -56,6 +56,7 @@ class TstTrainer : public QObject
 private slots:
     void batcherCoversEveryRowOncePerEpoch();
     void batcherOrderDependsOnlyOnSeedAndEpoch();
+    void batcherStagesBatchesForDevices();
     void normalizer_data();
     void normalizer();
     void overfitsASmallBatch();
@@ -96,6 +97,45 @@ void TstTrainer::batcherOrderDependsOnlyOnSeedAndEpoch()
     QVERIFY(a.order() != c.order());
     b.startEpoch(2);
     QVERIFY(a.order() != b.order());
+}
+
+// A CPU backend that says it is a device: batches then go through host staging buffers and
+// upload(), as they do for CUDA.
+class DeviceLikeBackend final : public tensor::CpuBackend
+{
+public:
+    DeviceLikeBackend() : CpuBackend(1) {}
+    tensor::DeviceKind kind() const override { return tensor::DeviceKind::Cuda; }
+    float* allocateHost(size_t count) override
+    {
+        ++hostAllocations;
+        return CpuBackend::allocateHost(count);
+    }
+    void synchronize() override { ++synchronizations; }
+    int hostAllocations = 0;
+    int synchronizations = 0;
+};
+
+void TstTrainer::batcherStagesBatchesForDevices()
+{
+    const auto d = randomDataset(10, 3, 2, 1);
+    DeviceLikeBackend device;
+    data::Batcher batcher(d, 4, 7);
+    batcher.startEpoch(0);
+    tensor::Tensor x, y;
+    for (int64_t b = 0; b < batcher.batchCount(); ++b) {
+        batcher.fill(b, device, x, y);
+        const auto features = x.toHost();
+        for (int64_t i = 0; i < x.rows(); ++i) {
+            const int64_t source = batcher.order()[size_t(b * 4 + i)];
+            QCOMPARE(features[size_t(i * 3 + 2)], d.row(source)[2]);
+            QCOMPARE(y.toHost()[size_t(i)], d.labels[size_t(source)]);
+        }
+    }
+    // One staging buffer each for features and labels, reused; the device is synchronised
+    // before a buffer an upload may still be reading is overwritten.
+    QCOMPARE(device.hostAllocations, 2);
+    QCOMPARE(device.synchronizations, 3);
 }
 
 void TstTrainer::normalizer_data()
