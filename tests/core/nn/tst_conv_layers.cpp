@@ -12,6 +12,7 @@
 #include "nn/relu.h"
 #include "nn/residual_block.h"
 #include "nn/sgd.h"
+#include "common/gradient_check.h"
 #include "tensor/cpu/cpu_backend.h"
 
 #include <QtTest/QTest>
@@ -23,44 +24,12 @@
 using namespace ts;
 using tensor::Shape;
 using tensor::Tensor;
-using Floats = std::vector<float>;
+using test::Floats;
+using test::numericGradient;
+using test::randomFloats;
+using test::weightedSum;
 
 namespace {
-
-Floats randomFloats(size_t n, uint64_t seed, float lo = -1, float hi = 1)
-{
-    std::mt19937_64 g(seed);
-    std::uniform_real_distribution<float> d(lo, hi);
-    Floats v(n);
-    for (float& x : v)
-        x = d(g);
-    return v;
-}
-
-// Central differences of `loss` with respect to every element of `t` (restored afterwards).
-Floats numericGradient(Tensor& t, const std::function<double()>& loss, float eps)
-{
-    Floats values = t.toHost();
-    Floats grad(values.size());
-    for (size_t i = 0; i < values.size(); ++i) {
-        const float saved = values[i];
-        const auto lossAt = [&](float v) { return values[i] = v, t.upload(values), loss(); };
-        grad[i] = float((lossAt(saved + eps) - lossAt(saved - eps)) / (2.0 * double(eps)));
-        values[i] = saved;
-        t.upload(values);
-    }
-    return grad;
-}
-
-// sum(output * weights): a loss whose gradient with respect to the output is `weights`.
-double weightedSum(const Tensor& output, const Floats& weights)
-{
-    const Floats y = output.toHost();
-    double s = 0;
-    for (size_t i = 0; i < y.size(); ++i)
-        s += double(y[i]) * weights[i];
-    return s;
-}
 
 // Runs forward + backward of `layer` on `x` under the loss sum(y * r), then compares the input
 // gradient and every parameter gradient with central differences (nmse, so that a rare kink

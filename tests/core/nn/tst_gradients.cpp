@@ -4,6 +4,7 @@
 #include "nn/dense.h"
 #include "nn/model_factory.h"
 #include "nn/relu.h"
+#include "common/gradient_check.h"
 #include "tensor/cpu/cpu_backend.h"
 
 #include <QtTest/QTest>
@@ -13,52 +14,10 @@
 
 using namespace ts;
 using tensor::Tensor;
-using Floats = std::vector<float>;
-
-namespace {
-
-Floats randomFloats(size_t n, uint64_t seed, float lo = -1, float hi = 1)
-{
-    std::mt19937_64 g(seed);
-    std::uniform_real_distribution<float> d(lo, hi);
-    Floats v(n);
-    for (float& x : v)
-        x = d(g);
-    return v;
-}
-
-// Central differences of `loss` with respect to every element of `t` (changed in place and
-// restored).
-Floats numericGradient(Tensor& t, const std::function<double()>& loss, float eps = 1e-2f)
-{
-    Floats values = t.toHost();
-    Floats grad(values.size());
-    for (size_t i = 0; i < values.size(); ++i) {
-        const float saved = values[i];
-        values[i] = saved + eps;
-        t.upload(values);
-        const double plus = loss();
-        values[i] = saved - eps;
-        t.upload(values);
-        const double minus = loss();
-        values[i] = saved;
-        t.upload(values);
-        grad[i] = float((plus - minus) / (2.0 * double(eps)));
-    }
-    return grad;
-}
-
-// sum(output * weights): a loss whose gradient with respect to the output is `weights`.
-double weightedSum(const Tensor& output, const Floats& weights)
-{
-    const Floats y = output.toHost();
-    double s = 0;
-    for (size_t i = 0; i < y.size(); ++i)
-        s += double(y[i]) * weights[i];
-    return s;
-}
-
-} // namespace
+using test::Floats;
+using test::numericGradient;
+using test::randomFloats;
+using test::weightedSum;
 
 class TstGradients : public QObject
 {
