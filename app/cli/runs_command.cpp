@@ -111,9 +111,8 @@ void printClassReport(const std::map<std::string, double>& metrics,
         int64_t support = 0;
         for (int64_t p = 0; p < matrix.classes; ++p)
             support += matrix.counts[size_t(c * matrix.classes + p)];
-        std::printf("  %-6lld %9.4f %9.4f %9.4f %9lld\n", (long long)c,
-                    metric("test_precision", c), metric("test_recall", c), metric("test_f1", c),
-                    (long long)support);
+        std::printf("  %-6lld %9.4f %9.4f %9.4f %9lld\n", (long long)c, metric("test_precision", c),
+                    metric("test_recall", c), metric("test_f1", c), (long long)support);
     }
     std::printf("Confusion matrix (rows: actual class, columns: predicted class)\n        ");
     for (int64_t p = 0; p < matrix.classes; ++p)
@@ -148,9 +147,9 @@ int showRun(const RunsArgs& args)
         if (matrix->classes > 0) {
             json rows = json::array();
             for (int64_t a = 0; a < matrix->classes; ++a)
-                rows.push_back(std::vector<int64_t>(
-                        matrix->counts.begin() + a * matrix->classes,
-                        matrix->counts.begin() + (a + 1) * matrix->classes));
+                rows.push_back(
+                        std::vector<int64_t>(matrix->counts.begin() + a * matrix->classes,
+                                             matrix->counts.begin() + (a + 1) * matrix->classes));
             out["confusion_matrix"] = { { "step", matrix->step }, { "rows_actual", rows } };
         }
         std::printf("%s\n", out.dump().c_str());

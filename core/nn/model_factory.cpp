@@ -116,8 +116,7 @@ std::unique_ptr<ResidualBlock> basicBlock(const std::string& name, tensor::Backe
     return std::make_unique<ResidualBlock>(name, backend, std::move(main), std::move(shortcut));
 }
 
-void addResnet(Sequential& model, tensor::Backend& backend, const ModelSpec& spec,
-               ImageSize image)
+void addResnet(Sequential& model, tensor::Backend& backend, const ModelSpec& spec, ImageSize image)
 {
     model.add(std::make_unique<Conv2d>("stem", backend, image.channels, spec.width, 3, 1, 1, 1,
                                        false));
@@ -181,13 +180,13 @@ std::unique_ptr<Sequential> buildModel(const ModelSpec& spec, tensor::Backend& b
         addCnn(*model, backend, spec, image);
         std::string unused;
         cnnOutputSize(spec, image, unused);
-        addDenseStack(*model, backend, spec, image.height * image.width * image.channels,
-                      classes, seed);
+        addDenseStack(*model, backend, spec, image.height * image.width * image.channels, classes,
+                      seed);
     } else {
         TS_ASSERT(spec.type == "resnet");
         addResnet(*model, backend, spec, { sampleShape[0], sampleShape[1], sampleShape[2] });
-        const int64_t channels = spec.blocks.empty() ? spec.width
-                                                     : spec.width << (spec.blocks.size() - 1);
+        const int64_t channels =
+                spec.blocks.empty() ? spec.width : spec.width << (spec.blocks.size() - 1);
         model->add(std::make_unique<Dense>("head", backend, channels, classes));
     }
     initialize(*model, spec.init, seed);

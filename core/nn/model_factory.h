@@ -38,14 +38,14 @@ struct ConvSpec
 struct ModelSpec
 {
     std::string type = "mlp";
-    std::vector<int64_t> hidden;  // mlp, cnn: widths of the hidden Dense layers
-    std::vector<ConvSpec> conv;   // cnn
-    std::string pool = "max";     // cnn: "max", "avg" or "none" after every convolution
-    int64_t poolSize = 2;         // cnn: pooling window and stride
-    bool batchNorm = false;       // cnn: BatchNorm after every convolution
-    float dropout = 0.0f;         // mlp, cnn: Dropout after every hidden Dense layer
-    std::vector<int64_t> blocks;  // resnet: basic blocks per stage
-    int64_t width = 16;           // resnet: channels of the first stage
+    std::vector<int64_t> hidden; // mlp, cnn: widths of the hidden Dense layers
+    std::vector<ConvSpec> conv;  // cnn
+    std::string pool = "max";    // cnn: "max", "avg" or "none" after every convolution
+    int64_t poolSize = 2;        // cnn: pooling window and stride
+    bool batchNorm = false;      // cnn: BatchNorm after every convolution
+    float dropout = 0.0f;        // mlp, cnn: Dropout after every hidden Dense layer
+    std::vector<int64_t> blocks; // resnet: basic blocks per stage
+    int64_t width = 16;          // resnet: channels of the first stage
     InitScheme init = InitScheme::He;
 };
 

@@ -237,8 +237,9 @@ std::vector<int64_t> readCounts(ObjectReader& object, const std::string& key, bo
     if (!value)
         return counts;
     if (!value->is_array() || (required && value->empty()))
-        throw FieldError { object.pathOf(key), required ? "must be a non-empty array of integers"
-                                                        : "must be an array of integers" };
+        throw FieldError { object.pathOf(key),
+                           required ? "must be a non-empty array of integers"
+                                    : "must be an array of integers" };
     for (size_t i = 0; i < value->size(); ++i) {
         const json& n = (*value)[i];
         if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > max)
@@ -263,8 +264,9 @@ std::vector<nn::ConvSpec> readConvolutions(ObjectReader& model)
 {
     const json& list = model.required("conv");
     if (!list.is_array() || list.empty())
-        throw FieldError { model.pathOf("conv"), "must be a non-empty array of convolutions, "
-                                                 "e.g. [{\"filters\": 32, \"kernel\": 5}]" };
+        throw FieldError { model.pathOf("conv"),
+                           "must be a non-empty array of convolutions, "
+                           "e.g. [{\"filters\": 32, \"kernel\": 5}]" };
     std::vector<nn::ConvSpec> convolutions;
     for (size_t i = 0; i < list.size(); ++i) {
         ObjectReader conv(list[i], model.pathOf("conv") + "[" + std::to_string(i) + "]");

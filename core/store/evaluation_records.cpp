@@ -20,8 +20,8 @@ common::Result ExperimentStore::saveConfusionMatrix(int64_t run, int64_t step, i
     sqlite3* db = d->db.get();
     Transaction transaction(db, d->path);
     TS_TRY(transaction.begin());
-    auto clear = Statement::prepare(db, d->path,
-                                    "DELETE FROM confusion_matrices WHERE run_id = ?1 AND step = ?2");
+    auto clear = Statement::prepare(
+            db, d->path, "DELETE FROM confusion_matrices WHERE run_id = ?1 AND step = ?2");
     TS_TRY(clear);
     TS_TRY(clear->bind(1, run).bind(2, step).run());
     auto insert = Statement::prepare(db, d->path,
@@ -56,8 +56,8 @@ common::Expected<ConfusionMatrix> ExperimentStore::latestConfusionMatrix(int64_t
         TS_TRY(row);
         if (!*row)
             break;
-        cells.push_back({ query->int64At(0), query->int64At(1), query->int64At(2),
-                          query->int64At(3) });
+        cells.push_back(
+                { query->int64At(0), query->int64At(1), query->int64At(2), query->int64At(3) });
     }
     ConfusionMatrix matrix;
     if (cells.empty())

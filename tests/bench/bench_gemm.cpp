@@ -1,8 +1,8 @@
 // sgemm path benchmark: TrainStudio's Backend::gemm (shape checks, Tensor plumbing, our thread
 // pool splitting the output into one OpenBLAS call per thread) against raw cblas_sgemm with
-// OpenBLAS's own threads, on the same operands, for the GEMM shapes the quickstart MLP and the Fashion-MNIST
-// CNN run in training (forward, weight gradient, input gradient). Prints GFLOP/s of both and the
-// ratio; the target is >= 0.90 (the overhead of our layer is ours to keep small).
+// OpenBLAS's own threads, on the same operands, for the GEMM shapes the quickstart MLP and the
+// Fashion-MNIST CNN run in training (forward, weight gradient, input gradient). Prints GFLOP/s of
+// both and the ratio; the target is >= 0.90 (the overhead of our layer is ours to keep small).
 //
 // usage: build/release/bin/bench_gemm [threads] [repeats]
 #include "tensor/cpu/cpu_backend.h"
@@ -81,8 +81,8 @@ int main(int argc, char** argv)
         { "cnn conv2 input grad (4096x64 * 64x800)", N, T, 4096, 800, 64 },
         { "cnn dense1 forward (64x1024 * 1024x128)", N, N, 64, 128, 1024 },
     };
-    std::printf("# sgemm path, %d thread(s), %s; median of 7 alternating samples of %d calls\n", threads,
-                cpu.name().c_str(), repeats);
+    std::printf("# sgemm path, %d thread(s), %s; median of 7 alternating samples of %d calls\n",
+                threads, cpu.name().c_str(), repeats);
     std::printf("%-44s %12s %12s %7s\n", "shape", "ours GFLOP/s", "cblas GFLOP/s", "ratio");
     double worst = 1e9;
     for (const Shape3& s : shapes) {
@@ -109,6 +109,7 @@ int main(int argc, char** argv)
         std::printf("%-44s %12.1f %12.1f %6.2fx\n", s.what, flops / ours / 1e9, flops / raw / 1e9,
                     ratio);
     }
-    std::printf("worst ratio %.2fx (target >= 0.90x): %s\n", worst, worst >= 0.9 ? "met" : "MISSED");
+    std::printf("worst ratio %.2fx (target >= 0.90x): %s\n", worst,
+                worst >= 0.9 ? "met" : "MISSED");
     return 0;
 }

@@ -65,7 +65,6 @@ public:
     void adamStep(Tensor& weights, const Tensor& grad, Tensor& m, Tensor& v,
                   const AdamOptions& options) override;
 
-
 private:
     int m_threads;
     ThreadPool m_pool; // the loops of our own ops; OpenBLAS runs sgemm on its own threads

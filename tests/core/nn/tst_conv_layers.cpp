@@ -2,6 +2,7 @@
 // Dense), a convolution against the textbook loops, the training/inference switches, and a tiny
 // CNN that must overfit a few images.
 #include "common/fuzzy_compare.h"
+#include "common/gradient_check.h"
 #include "nn/batch_norm.h"
 #include "nn/conv2d.h"
 #include "nn/dense.h"
@@ -12,7 +13,6 @@
 #include "nn/relu.h"
 #include "nn/residual_block.h"
 #include "nn/sgd.h"
-#include "common/gradient_check.h"
 #include "tensor/cpu/cpu_backend.h"
 
 #include <QtTest/QTest>

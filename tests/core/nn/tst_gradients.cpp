@@ -1,10 +1,10 @@
 // Finite-difference checks of every layer's backward pass: the analytic gradient of a scalar
 // loss must match (L(x + eps) - L(x - eps)) / 2 eps for every parameter and input element.
 #include "common/fuzzy_compare.h"
+#include "common/gradient_check.h"
 #include "nn/dense.h"
 #include "nn/model_factory.h"
 #include "nn/relu.h"
-#include "common/gradient_check.h"
 #include "tensor/cpu/cpu_backend.h"
 
 #include <QtTest/QTest>

@@ -56,9 +56,10 @@ void TstModelFactory::outputShape_data()
     // conv 5x5x1x32 + 32, conv 5x5x32x64 + 64, dense 1024x128 + 128, head 128x10 + 10
     QTest::newRow("small CNN on 28x28 grey images")
             << "cnn" << Shape { 28, 28, 1 } << qlonglong(832 + 51264 + 131200 + 1290);
-    QTest::newRow("ResNet on 28x28 grey images") << "resnet" << Shape { 28, 28, 1 } << qlonglong(-1);
-    QTest::newRow("ResNet on 32x32 colour images") << "resnet" << Shape { 32, 32, 3 }
-                                                    << qlonglong(-1);
+    QTest::newRow("ResNet on 28x28 grey images")
+            << "resnet" << Shape { 28, 28, 1 } << qlonglong(-1);
+    QTest::newRow("ResNet on 32x32 colour images")
+            << "resnet" << Shape { 32, 32, 3 } << qlonglong(-1);
     QTest::newRow("MLP on a table") << "mlp" << Shape { 13 } << qlonglong(13 * 4 + 4 + 4 * 3 + 3);
 }
 
@@ -67,8 +68,9 @@ void TstModelFactory::outputShape()
     QFETCH(QString, kind);
     QFETCH(Shape, sample);
     QFETCH(qlonglong, parameters);
-    nn::ModelSpec spec = kind == "cnn" ? smallCnn() : kind == "resnet" ? resnet({ 2, 2, 2 })
-                                                                       : nn::ModelSpec {};
+    nn::ModelSpec spec = kind == "cnn" ? smallCnn()
+            : kind == "resnet"         ? resnet({ 2, 2, 2 })
+                                       : nn::ModelSpec {};
     if (kind == "mlp")
         spec.hidden = { 4 };
     QVERIFY(nn::checkModelFits(spec, sample).ok());
@@ -106,10 +108,10 @@ void TstModelFactory::refusals_data()
     QTest::addColumn<QString>("kind");
     QTest::addColumn<Shape>("sample");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("CNN on a table") << "cnn" << Shape { 13 }
-                                    << "model type 'cnn' needs image input";
-    QTest::newRow("ResNet on a table") << "resnet" << Shape { 784 }
-                                       << "model type 'resnet' needs image input";
+    QTest::newRow("CNN on a table")
+            << "cnn" << Shape { 13 } << "model type 'cnn' needs image input";
+    QTest::newRow("ResNet on a table")
+            << "resnet" << Shape { 784 } << "model type 'resnet' needs image input";
     QTest::newRow("CNN on images too small for two 5x5 convolutions")
             << "cnn" << Shape { 12, 12, 1 }
             << "model 'cnn' does not fit 12x12 images: convolution 2 (with its pooling) leaves "

@@ -2,7 +2,7 @@
 // life cycle, idempotent metric replays and reopening.
 #include "store/experiment_store.h"
 #include "store/schema_migrations.h" // to write a store of an older version
-#include "store/sqlite_handles.h" // to build and inspect files behind the store's back
+#include "store/sqlite_handles.h"    // to build and inspect files behind the store's back
 
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
@@ -120,10 +120,11 @@ private slots:
         // A store as the first release wrote it: schema v1 with one run.
         const std::string path = m_dir.filePath("v1.sqlite").toStdString();
         execRaw(path, store::migrationSteps()[0]);
-        execRaw(path, "INSERT INTO experiments VALUES (1, 'mnist', 1.0);"
-                      "INSERT INTO runs (id, experiment_id, name, status, created_at) "
-                      "VALUES (1, 1, 'old', 'finished', 2.0);"
-                      "PRAGMA user_version = 1;");
+        execRaw(path,
+                "INSERT INTO experiments VALUES (1, 'mnist', 1.0);"
+                "INSERT INTO runs (id, experiment_id, name, status, created_at) "
+                "VALUES (1, 1, 'old', 'finished', 2.0);"
+                "PRAGMA user_version = 1;");
         auto store = openStore(path);
         QVERIFY(store);
         QCOMPARE(store->schemaVersion(), 2);
@@ -165,8 +166,7 @@ private slots:
         QVERIFY(!store);
         QCOMPARE(store.error().kind(), common::ErrorKind::Unsupported);
         QCOMPARE(store.error().message(),
-                 path
-                         + ": store schema version 99 is newer than this TrainStudio supports ("
+                 path + ": store schema version 99 is newer than this TrainStudio supports ("
                          + std::to_string(ExperimentStore::SchemaVersion)
                          + "); use a newer TrainStudio");
         QCOMPARE(readAll(QString::fromStdString(path)), before);

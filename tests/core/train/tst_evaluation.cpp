@@ -20,8 +20,15 @@ void TstEvaluation::threeClasses()
 {
     // actual 0: predicted 0,0,1   actual 1: predicted 1,1   actual 2: predicted 0,2,2,2
     train::ReportBuilder builder(3);
-    for (auto [a, p] : { std::pair { 0, 0 }, { 0, 0 }, { 0, 1 }, { 1, 1 }, { 1, 1 }, { 2, 0 },
-                         { 2, 2 }, { 2, 2 }, { 2, 2 } })
+    for (auto [a, p] : { std::pair { 0, 0 },
+                         { 0, 0 },
+                         { 0, 1 },
+                         { 1, 1 },
+                         { 1, 1 },
+                         { 2, 0 },
+                         { 2, 2 },
+                         { 2, 2 },
+                         { 2, 2 } })
         builder.add(a, p);
     const auto r = builder.finish();
     QCOMPARE(r.rows, int64_t(9));

@@ -104,7 +104,9 @@ void TstTrainer::batcherOrderDependsOnlyOnSeedAndEpoch()
 class DeviceLikeBackend final : public tensor::CpuBackend
 {
 public:
-    DeviceLikeBackend() : CpuBackend(1) {}
+    DeviceLikeBackend()
+        : CpuBackend(1)
+    {}
     tensor::DeviceKind kind() const override { return tensor::DeviceKind::Cuda; }
     float* allocateHost(size_t count) override
     {
@@ -208,8 +210,8 @@ void TstTrainer::reportsMetricsPerEpoch()
 {
     const auto train = randomDataset(100, 4, 2, 5);
     const auto test = randomDataset(30, 4, 2, 6);
-    auto model =
-            nn::buildModel({ .type = "logistic_regression", .init = nn::InitScheme::Xavier }, m_cpu, 4, 2, 1);
+    auto model = nn::buildModel({ .type = "logistic_regression", .init = nn::InitScheme::Xavier },
+                                m_cpu, 4, 2, 1);
     train::Trainer trainer(m_cpu, *model, { 2, 10, 1, { .learningRate = 0.01f }, 4 });
     RecordingSink sink;
     const auto summary = trainer.fit(train, &test, sink);
