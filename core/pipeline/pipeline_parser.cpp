@@ -1,5 +1,7 @@
 #include "pipeline/pipeline_parser.h"
 
+#include "common/spelling.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -25,24 +27,6 @@ struct FieldError
     std::string path;
     std::string message;
 };
-
-size_t editDistance(const std::string& a, const std::string& b)
-{
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t substitution =
-                    diagonal + (std::tolower(a[i - 1]) != std::tolower(b[j - 1]));
-            diagonal = row[j];
-            row[j] = std::min({ row[j] + 1, row[j - 1] + 1, substitution });
-        }
-    }
-    return row[b.size()];
-}
 
 std::string joined(const std::vector<std::string>& words)
 {
@@ -159,7 +143,7 @@ public:
                 continue;
             std::string hint;
             for (const auto& known : m_seen)
-                if (editDistance(key, known) <= 2)
+                if (common::editDistance(key, known) <= 2)
                     hint = " (did you mean '" + known + "'?)";
             if (hint.empty() && !m_seen.empty())
                 hint = " (known fields: " + joined({ m_seen.begin(), m_seen.end() }) + ")";
