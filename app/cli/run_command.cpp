@@ -50,6 +50,8 @@ public:
         std::fprintf(stderr, "Compute: %s\n", s.backend.c_str());
         if (!s.backendNote.empty())
             std::fprintf(stderr, "         %s; using the CPU\n", s.backendNote.c_str());
+        for (const std::string& warning : s.warnings)
+            std::fprintf(stderr, "Warning: %s\n", warning.c_str());
         std::fprintf(stderr,
                      "Data:    %lld training rows, %lld test rows, %lld features, "
                      "%lld classes\n",
@@ -96,6 +98,7 @@ int printOutcome(const train::RunOutcome& o, bool json)
             { "train_seconds", s.trainSeconds },
             { "seconds", o.seconds },
             { "metrics", { { "train_loss", s.lastTrainLoss } } },
+            { "warnings", o.start.warnings },
         };
         if (!o.start.checkpointPath.empty())
             out["checkpoint"] = o.start.checkpointPath;

@@ -1,6 +1,7 @@
 #include "pipeline/pipeline_parser.h"
 
 #include "common/spelling.h"
+#include "data/expression.h"
 
 #include <nlohmann/json.hpp>
 
@@ -179,13 +180,48 @@ SplitFiles readSplit(ObjectReader& parent, const std::string& key, SourceFormat 
     return files;
 }
 
+HoldoutSpec readHoldout(ObjectReader& stage)
+{
+    ObjectReader split(stage.required("split"), stage.pathOf("split"));
+    HoldoutSpec holdout;
+    holdout.enabled = true;
+    const double test = split.number("test", 0.0, 1.0, 0.2);
+    if (test <= 0.0 || test >= 1.0)
+        throw FieldError { split.pathOf("test"),
+                           "must be between 0 and 1 (exclusive), the "
+                           "fraction of rows held out for testing" };
+    holdout.split.test = test;
+    holdout.split.train = 1.0 - test;
+    holdout.split.validation = 0.0;
+    const std::string random = "random";
+    const std::string method = split.choice("method", { "random", "stratified", "time" }, &random);
+    holdout.split.method = method == "stratified" ? data::SplitSpec::Method::Stratified
+            : method == "time"                    ? data::SplitSpec::Method::ByTime
+                                                  : data::SplitSpec::Method::Random;
+    if (method == "time")
+        holdout.timeColumn = split.string("timeColumn");
+    else if (split.has("timeColumn"))
+        throw FieldError { split.pathOf("timeColumn"), "only for method \"time\"" };
+    const int64_t zero = 0;
+    holdout.split.seed = static_cast<uint64_t>(split.integer("seed", 0, INT64_MAX, &zero));
+    split.finish();
+    return holdout;
+}
+
 SourceSpec readSource(ObjectReader& stage, const std::string& baseDir)
 {
     SourceSpec source;
     const std::string format = stage.choice("format", { "idx", "csv" });
     source.format = format == "idx" ? SourceFormat::Idx : SourceFormat::Csv;
     source.train = readSplit(stage, "train", source.format, baseDir);
-    source.test = readSplit(stage, "test", source.format, baseDir);
+    if (stage.has("split")) {
+        if (stage.has("test"))
+            throw FieldError { stage.pathOf("split"),
+                               "give either a test file ('test') or a split, not both" };
+        source.holdout = readHoldout(stage);
+    } else {
+        source.test = readSplit(stage, "test", source.format, baseDir);
+    }
     if (source.format == SourceFormat::Csv) {
         const std::string label = "label", comma = ",";
         source.csv.labelColumn = stage.string("labelColumn", &label);
@@ -208,6 +244,23 @@ PrepSpec readPrep(ObjectReader& stage)
             : scale == "min-max"     ? data::ScaleKind::MinMax
             : scale == "standardize" ? data::ScaleKind::Standardize
                                      : data::ScaleKind::None;
+    if (const json* derive = stage.optional("derive")) {
+        if (!derive->is_array())
+            throw FieldError {
+                stage.pathOf("derive"),
+                "must be an array of definitions like \"bmi = weight / height ^ 2\""
+            };
+        for (size_t k = 0; k < derive->size(); ++k) {
+            const std::string path = stage.pathOf("derive") + "[" + std::to_string(k) + "]";
+            const json& definition = (*derive)[k];
+            if (!definition.is_string())
+                throw FieldError { path, "must be a string, got " + typeName(definition) };
+            // Syntax is checked now; column names once the data is read.
+            if (auto parsed = data::parseDefinition(definition.get<std::string>()); !parsed)
+                throw FieldError { path, parsed.error().message() };
+            prep.derive.push_back(definition.get<std::string>());
+        }
+    }
     stage.finish();
     return prep;
 }

@@ -21,12 +21,18 @@
 //     }
 // @endcode
 //
+// Instead of a test file, a source may carve the test rows out of the training data:
+// "split": { "test": 0.2, "method": "random" | "stratified" | "time", "timeColumn": "date",
+// "seed": 7 }. "prep" may derive columns before the split and the scaling:
+// "derive": ["bmi = weight / (height / 100) ^ 2"].
+//
 // Relative data paths are resolved against the folder of the pipeline file. The parser names the
 // exact offending field of any mistake ("stages[2].train.batchSize: must be > 0, got 0").
 #pragma once
 
 #include "data/csv_reader.h"
 #include "data/normalizer.h"
+#include "data/splits.h"
 #include "nn/model_factory.h"
 #include "nn/optimizer_factory.h"
 #include "tensor/backend_registry.h"
@@ -47,17 +53,29 @@ struct SplitFiles
     std::string labels; // IDX only
 };
 
+// A test split carved out of the training data instead of a test file.
+struct HoldoutSpec
+{
+    bool enabled = false;
+    data::SplitSpec split;  // train = 1 - test, no validation rows yet
+    std::string timeColumn; // method ByTime: the column name, resolved when the data is read
+};
+
 struct SourceSpec
 {
     SourceFormat format = SourceFormat::Idx;
     SplitFiles train;
-    SplitFiles test;
+    SplitFiles test; // empty when holdout.enabled
+    HoldoutSpec holdout;
     data::CsvOptions csv; // CSV only
 };
 
 struct PrepSpec
 {
     data::ScaleKind scale = data::ScaleKind::None;
+    // Derived columns, "bmi = weight / (height / 100) ^ 2" (data/expression.h), computed in
+    // order before the split and the scaling; each may use the columns derived before it.
+    std::vector<std::string> derive;
 };
 
 struct TrainSpec

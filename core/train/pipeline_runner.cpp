@@ -1,8 +1,8 @@
 #include "train/pipeline_runner.h"
 
-#include "data/idx_reader.h"
 #include "nn/model_factory.h"
 #include "pipeline/pipeline_parser.h"
+#include "train/data_preparation.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,14 +27,6 @@ double unixNow()
 {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
             .count();
-}
-
-Expected<data::Dataset> loadSplit(const pipeline::SourceSpec& source,
-                                  const pipeline::SplitFiles& files)
-{
-    if (source.format == pipeline::SourceFormat::Idx)
-        return data::readIdxDataset(files.images, files.labels);
-    return data::readCsvDataset(files.images, source.csv);
 }
 
 // Streams metric points into the store in transactions of BatchSize points. A failed write
@@ -174,6 +166,19 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
         { "data.features", std::to_string(start.features) },
         { "data.classes", std::to_string(start.classes) },
     };
+    for (size_t i = 0; i < spec.prep.derive.size(); ++i)
+        params.push_back({ "prep.derive." + std::to_string(i), spec.prep.derive[i] });
+    if (spec.source.holdout.enabled) {
+        const auto& h = spec.source.holdout;
+        const char* method = h.split.method == data::SplitSpec::Method::Stratified ? "stratified"
+                : h.split.method == data::SplitSpec::Method::ByTime                ? "time"
+                                                                                   : "random";
+        params.push_back({ "source.split.test", decimal(h.split.test) });
+        params.push_back({ "source.split.method", method });
+        params.push_back({ "source.split.seed", std::to_string(h.split.seed) });
+        if (!h.timeColumn.empty())
+            params.push_back({ "source.split.timeColumn", h.timeColumn });
+    }
     const auto optimizer = optimizerParams(t.optimizer);
     params.insert(params.end(), optimizer.begin(), optimizer.end());
     return params;
@@ -223,14 +228,12 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
 {
     // 1. Data first: every input error surfaces before the store is opened.
     Prepared p;
-    auto train = loadSplit(spec.source, spec.source.train);
-    if (!train)
-        return std::move(train).error().wrap(spec.origin + ": training data");
-    auto test = loadSplit(spec.source, spec.source.test);
-    if (!test)
-        return std::move(test).error().wrap(spec.origin + ": test data");
-    p.train = std::move(*train);
-    p.test = std::move(*test);
+    auto data = preparePipelineData(spec);
+    if (!data)
+        return std::move(data).error();
+    p.train = std::move(data->train);
+    p.test = std::move(data->test);
+    p.start.warnings = std::move(data->warnings);
     if (p.test.cols != p.train.cols)
         return Error(ErrorKind::InvalidInput,
                      spec.origin + ": test data (" + p.test.origin + ") has "

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ts::train {
 
@@ -58,7 +59,8 @@ struct RunStart
     std::string checkpointPath {}; // empty without checkpoints
     int64_t checkpointEvery = 0;
     bool resumed = false;
-    int64_t resumeStep = 0; // the global step a resumed run continues from
+    int64_t resumeStep = 0;            // the global step a resumed run continues from
+    std::vector<std::string> warnings; // from the data preparation, for the user to read
 };
 
 struct RunOutcome

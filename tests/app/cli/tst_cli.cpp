@@ -93,6 +93,8 @@ private slots:
     void runStoresARunAndPrintsJson();
     void runsListAndShow();
     void unknownRunIsBadInput();
+    void heldOutSplitAndDerivedColumn();
+    void unknownTimeColumnIsBadInput();
     void resumeContinuesACancelledRun();
     void resumeRefuses_data();
     void resumeRefuses();
@@ -229,6 +231,56 @@ void TstCli::runsListAndShow()
     QCOMPARE(shown.exitCode, 0);
     QVERIFY2(shown.out.contains("Confusion matrix (rows: actual class, columns: predicted class)"),
              qPrintable(shown.out));
+}
+
+// One CSV, the test rows held out of it (stratified), plus a derived feature.
+QByteArray splitPipeline(const QString& train, const QString& split)
+{
+    QByteArray text = csvPipeline(train, "unused");
+    text.replace(R"("test": { "file": "unused" })", ("\"split\": " + split).toUtf8());
+    text.replace(R"("scale": "standardize")",
+                 R"("scale": "standardize", "derive": ["s = x0 + x1"])");
+    return text;
+}
+
+void TstCli::heldOutSplitAndDerivedColumn()
+{
+    const QString d = m_dir.path();
+    writeFile(d + "/split.json",
+              splitPipeline(d + "/train.csv",
+                            R"({ "test": 0.25, "method": "stratified", "seed": 5 })"));
+    const QString store = d + "/split.sqlite";
+    const Outcome o = runCli({ "run", d + "/split.json", "--store", store, "--json" }, d);
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    const QJsonObject result = QJsonDocument::fromJson(o.out.toUtf8()).object();
+    QCOMPARE(result["warnings"].toArray().size(), 0);
+    QVERIFY(result["metrics"].toObject()["test_accuracy"].toDouble() >= 0.9);
+    const Outcome show = runCli({ "runs", "show", "1", "--store", store, "--json" }, d);
+    const QJsonObject params =
+            QJsonDocument::fromJson(show.out.toUtf8()).object()["params"].toObject();
+    // 400 rows, a quarter held out; stratified rounding works per class (2 classes), so the
+    // test split is within one row per class of 100. Features: x0, x1 and the derived s.
+    const int trainRows = params["data.trainRows"].toString().toInt();
+    const int testRows = params["data.testRows"].toString().toInt();
+    QCOMPARE(trainRows + testRows, 400);
+    QVERIFY2(testRows >= 100 && testRows <= 102, qPrintable(QString::number(testRows)));
+    QCOMPARE(params["data.features"].toString(), QString("3"));
+    QCOMPARE(params["prep.derive.0"].toString(), QString("s = x0 + x1"));
+    QCOMPARE(params["source.split.method"].toString(), QString("stratified"));
+}
+
+void TstCli::unknownTimeColumnIsBadInput()
+{
+    const QString d = m_dir.path();
+    writeFile(d + "/time.json",
+              splitPipeline(d + "/train.csv", R"({ "method": "time", "timeColumn": "x9" })"));
+    const QString store = d + "/time.sqlite";
+    const Outcome o = runCli({ "run", d + "/time.json", "--store", store }, d);
+    QCOMPARE(o.exitCode, 2);
+    QVERIFY2(o.err.contains("stages.source.split.timeColumn: no column 'x9' in ")
+                     && o.err.contains("(did you mean 'x0'?)"),
+             qPrintable(o.err));
+    QVERIFY(!QFile::exists(store));
 }
 
 void TstCli::unknownRunIsBadInput()

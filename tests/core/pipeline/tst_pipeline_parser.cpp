@@ -42,6 +42,7 @@ class TstPipelineParser : public QObject
 
 private slots:
     void validPipeline();
+    void splitAndDerivedColumns();
     void invalidPipelines_data();
     void invalidPipelines();
     void optimizerWithScheduleAndClipping();
@@ -50,6 +51,24 @@ private slots:
     void missingFileIsNotFound();
     void quickstartPipelineIsValid();
 };
+
+void TstPipelineParser::splitAndDerivedColumns()
+{
+    QString text = replaced(
+            R"("test":  { "images": "/abs/test-x.gz", "labels": "/abs/test-y.gz" })",
+            R"("split": { "test": 0.25, "method": "time", "timeColumn": "day", "seed": 3 })");
+    text.replace(R"("scale": "unit")", R"("scale": "unit", "derive": ["a = x * 2", "b = a + 1"])");
+    auto spec = pipeline::parsePipeline(text.toStdString(), "p.json", "/data");
+    QVERIFY2(spec.ok(), spec.ok() ? "" : spec.error().message().c_str());
+    QVERIFY(spec->source.holdout.enabled);
+    QCOMPARE(spec->source.holdout.split.test, 0.25);
+    QCOMPARE(spec->source.holdout.split.train, 0.75);
+    QVERIFY(spec->source.holdout.split.method == data::SplitSpec::Method::ByTime);
+    QCOMPARE(spec->source.holdout.timeColumn, std::string("day"));
+    QCOMPARE(spec->source.holdout.split.seed, uint64_t(3));
+    QVERIFY(spec->source.test.images.empty());
+    QCOMPARE(spec->prep.derive, (std::vector<std::string> { "a = x * 2", "b = a + 1" }));
+}
 
 void TstPipelineParser::validPipeline()
 {
@@ -182,6 +201,28 @@ void TstPipelineParser::invalidPipelines_data()
     QTest::newRow("newer spec version")
             << replaced(R"("trainstudio": 1)", R"("trainstudio": 2)")
             << "trainstudio: pipeline spec version 2 is newer than this TrainStudio supports (1)";
+    QTest::newRow("a split and a test file")
+            << replaced(R"("format": "idx",)", R"("format": "idx", "split": { "test": 0.2 },)")
+            << "stages[0].source.split: give either a test file ('test') or a split, not both";
+    QTest::newRow("time column for a random split")
+            << replaced(R"("test":  { "images": "/abs/test-x.gz", "labels": "/abs/test-y.gz" })",
+                        R"("split": { "test": 0.2, "timeColumn": "day" })")
+            << "stages[0].source.split.timeColumn: only for method \"time\"";
+    QTest::newRow("a time split without its column")
+            << replaced(R"("test":  { "images": "/abs/test-x.gz", "labels": "/abs/test-y.gz" })",
+                        R"("split": { "method": "time" })")
+            << "stages[0].source.split.timeColumn: is required";
+    QTest::newRow("test fraction of 1")
+            << replaced(R"("test":  { "images": "/abs/test-x.gz", "labels": "/abs/test-y.gz" })",
+                        R"("split": { "test": 1 })")
+            << "stages[0].source.split.test: must be between 0 and 1 (exclusive), the fraction of "
+               "rows held out for testing";
+    QTest::newRow("derived column with an unclosed parenthesis")
+            << replaced(R"("scale": "unit")", R"("scale": "unit", "derive": ["r = (a + b"])")
+            << "stages[1].prep.derive[0]: r = (a + b: column 5: unclosed '('";
+    QTest::newRow("derived column that is not a string")
+            << replaced(R"("scale": "unit")", R"("scale": "unit", "derive": [42])")
+            << "stages[1].prep.derive[0]: must be a string, got an integer";
     QTest::newRow("unknown evaluation metric")
             << replaced(R"(["accuracy"])", R"(["auc"])")
             << "stages[3].evaluate.metrics[0]: unknown metric; expected one of: accuracy, loss";

@@ -1,0 +1,98 @@
+#include "train/data_preparation.h"
+
+#include "common/spelling.h"
+#include "data/csv_reader.h"
+#include "data/expression.h"
+#include "data/idx_reader.h"
+#include "data/splits.h"
+
+#include <algorithm>
+
+namespace ts::train {
+
+using common::Error;
+using common::ErrorKind;
+using common::Expected;
+
+namespace {
+
+Expected<data::Dataset> loadFiles(const pipeline::SourceSpec& source,
+                                  const pipeline::SplitFiles& files)
+{
+    if (source.format == pipeline::SourceFormat::Idx)
+        return data::readIdxDataset(files.images, files.labels);
+    return data::readCsvDataset(files.images, source.csv);
+}
+
+// Appends every derived column to `dataset`; NaN rows become warnings, not errors.
+common::Result deriveColumns(const pipeline::PipelineSpec& spec, data::Dataset& dataset,
+                             std::vector<std::string>& warnings)
+{
+    for (size_t i = 0; i < spec.prep.derive.size(); ++i) {
+        const std::string field = "stages.prep.derive[" + std::to_string(i) + "]";
+        auto expression = data::parseDefinition(spec.prep.derive[i]);
+        if (!expression) // the parser accepted it when the pipeline was loaded
+            return std::move(expression).error().wrap(spec.origin + ": " + field);
+        auto report = data::deriveColumn(dataset, *expression);
+        if (!report)
+            return std::move(report).error().wrap(spec.origin + ": " + field + " on "
+                                                  + dataset.origin);
+        if (report->nanRows > 0)
+            warnings.push_back(dataset.origin + ": " + report->summary());
+    }
+    return {};
+}
+
+common::Result holdOut(const pipeline::PipelineSpec& spec, PreparedData& data)
+{
+    data::SplitSpec split = spec.source.holdout.split;
+    if (split.method == data::SplitSpec::Method::ByTime) {
+        const auto& names = data.train.columnNames;
+        const std::string& wanted = spec.source.holdout.timeColumn;
+        const auto found = std::find(names.begin(), names.end(), wanted);
+        if (found == names.end()) {
+            const std::string closest = common::closestName(wanted, names, 2);
+            return Error(ErrorKind::InvalidInput,
+                         spec.origin + ": stages.source.split.timeColumn: no column '" + wanted
+                                 + "' in " + data.train.origin
+                                 + (closest.empty() ? "" : " (did you mean '" + closest + "'?)"));
+        }
+        split.timeColumn = found - names.begin();
+    }
+    auto rows = data::splitRows(data.train, split);
+    if (!rows)
+        return std::move(rows).error().wrap(spec.origin + ": stages.source.split");
+    if (rows->train.empty() || rows->test.empty())
+        return Error(ErrorKind::InvalidInput,
+                     spec.origin + ": stages.source.split: " + data.train.origin + " has "
+                             + std::to_string(data.train.rows)
+                             + " rows, too few to hold out a test split of "
+                             + std::to_string(split.test));
+    data.test = data::selectRows(data.train, rows->test);
+    data.train = data::selectRows(data.train, rows->train);
+    return {};
+}
+
+} // namespace
+
+Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec)
+{
+    PreparedData data;
+    auto train = loadFiles(spec.source, spec.source.train);
+    if (!train)
+        return std::move(train).error().wrap(spec.origin + ": training data");
+    data.train = std::move(*train);
+    TS_TRY(deriveColumns(spec, data.train, data.warnings));
+    if (spec.source.holdout.enabled) {
+        TS_TRY(holdOut(spec, data));
+        return data;
+    }
+    auto test = loadFiles(spec.source, spec.source.test);
+    if (!test)
+        return std::move(test).error().wrap(spec.origin + ": test data");
+    data.test = std::move(*test);
+    TS_TRY(deriveColumns(spec, data.test, data.warnings));
+    return data;
+}
+
+} // namespace ts::train
