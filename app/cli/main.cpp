@@ -1,6 +1,7 @@
 // trainstudio-cli: the headless face of TrainStudio. Runs pipelines and reads the store.
 #include "cli_common.h"
 #include "common/paths.h"
+#include "data_command.h"
 #include "run_command.h"
 #include "runs_command.h"
 
@@ -15,6 +16,7 @@ int main(int argc, char** argv)
     int exitCode = ts::cli::ExitOk;
     ts::cli::addRunCommand(app, exitCode);
     ts::cli::addRunsCommand(app, exitCode);
+    ts::cli::addDataCommand(app, exitCode);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -5,7 +5,8 @@
 // open() upgrades an older file step by step inside one transaction and refuses a file newer than
 // this program knows, without modifying it.
 //
-// Tables: experiments, runs, params, metrics (v1), confusion_matrices (v2). A metric point is keyed
+// Tables: experiments, runs, params, metrics (v1), confusion_matrices (v2), feature_stats and
+// label_counts (v3: the data statistics of each run, the drift reference). A metric point is keyed
 // by (run, name, worker, step): appending a point that is already stored is a no-op, so a replayed
 // batch never duplicates rows.
 //
@@ -18,6 +19,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "data/feature_stats.h" // for DatasetStats
 
 #include <cstdint>
 #include <map>
@@ -85,7 +87,7 @@ struct RunDetails : RunSummary
 class ExperimentStore
 {
 public:
-    static constexpr int SchemaVersion = 2;
+    static constexpr int SchemaVersion = 3;
 
     // $XDG_DATA_HOME/trainstudio/store.sqlite, or ~/.local/share/trainstudio/store.sqlite.
     static std::string defaultPath();
@@ -118,6 +120,14 @@ public:
                                        std::span<const int64_t> counts);
     // The matrix of the run's latest evaluation; an empty matrix (classes 0) when it has none.
     common::Expected<ConfusionMatrix> latestConfusionMatrix(int64_t run);
+
+    // Stores the statistics of the `split` ("train" or "test") of run `run`, replacing any stored
+    // there, in one transaction.
+    common::Result saveDatasetStats(int64_t run, const std::string& split,
+                                    const data::DatasetStats& stats);
+    // The statistics saveDatasetStats stored; ErrorKind::NotFound when there are none (runs
+    // stored before schema version 3, or an unknown run).
+    common::Expected<data::DatasetStats> datasetStats(int64_t run, const std::string& split);
 
     // Every run, newest first.
     common::Expected<std::vector<RunSummary>> listRuns();

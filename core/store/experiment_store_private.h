@@ -1,5 +1,6 @@
 // The state behind ExperimentStore's pointer to implementation, shared by the .cpp files that
-// implement its parts (experiment_store.cpp, evaluation_records.cpp). Internal to core/store.
+// implement its parts (experiment_store.cpp, evaluation_records.cpp, feature_records.cpp).
+// Internal to core/store.
 #pragma once
 
 #include "store/experiment_store.h"

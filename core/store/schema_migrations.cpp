@@ -60,7 +60,28 @@ CREATE TABLE confusion_matrices (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* Steps[] = { StepV1, StepV2 };
+// v3: the statistics of each run's train and test data (data/feature_stats.h), the reference of
+// drift monitoring. A feature's statistics are one JSON object (quantiles and bins are read whole,
+// never queried value by value); label counts are rows so the class balance is plain SQL.
+constexpr const char* StepV3 = R"sql(
+CREATE TABLE feature_stats (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    split TEXT NOT NULL CHECK (split IN ('train', 'test')),
+    feature INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (run_id, split, feature)
+) WITHOUT ROWID;
+CREATE TABLE label_counts (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    split TEXT NOT NULL CHECK (split IN ('train', 'test')),
+    label INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (run_id, split, label)
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* Steps[] = { StepV1, StepV2, StepV3 };
 static_assert(std::size(Steps) == ExperimentStore::SchemaVersion,
               "every schema version needs exactly one migration step");
 

@@ -75,7 +75,7 @@ common::Result holdOut(const pipeline::PipelineSpec& spec, PreparedData& data)
 
 } // namespace
 
-Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec)
+Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec, bool withStats)
 {
     PreparedData data;
     auto train = loadFiles(spec.source, spec.source.train);
@@ -85,14 +85,36 @@ Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec)
     TS_TRY(deriveColumns(spec, data.train, data.warnings));
     if (spec.source.holdout.enabled) {
         TS_TRY(holdOut(spec, data));
-        return data;
+    } else {
+        auto test = loadFiles(spec.source, spec.source.test);
+        if (!test)
+            return std::move(test).error().wrap(spec.origin + ": test data");
+        data.test = std::move(*test);
+        TS_TRY(deriveColumns(spec, data.test, data.warnings));
     }
-    auto test = loadFiles(spec.source, spec.source.test);
-    if (!test)
-        return std::move(test).error().wrap(spec.origin + ": test data");
-    data.test = std::move(*test);
-    TS_TRY(deriveColumns(spec, data.test, data.warnings));
+    if (withStats) {
+        data.statsTrain = data::computeStats(data.train);
+        data.statsTest = data::computeStats(data.test);
+    }
     return data;
+}
+
+Expected<int64_t> createRunWithStats(store::ExperimentStore& store, const store::NewRun& run,
+                                     const PreparedData& data)
+{
+    auto id = store.createRun(run);
+    if (!id)
+        return std::move(id).error();
+    common::Result saved = store.saveDatasetStats(*id, "train", data.statsTrain);
+    if (saved)
+        saved = store.saveDatasetStats(*id, "test", data.statsTest);
+    if (!saved) {
+        Error error = std::move(saved).error().wrap("storing the data statistics of run "
+                                                    + std::to_string(*id));
+        (void)store.finishRun(*id, store::RunStatus::Failed, error.message());
+        return error;
+    }
+    return id;
 }
 
 } // namespace ts::train

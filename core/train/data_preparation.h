@@ -4,7 +4,9 @@
 
 #include "common/result.h"
 #include "data/dataset.h"
+#include "data/feature_stats.h"
 #include "pipeline/pipeline_spec.h"
+#include "store/experiment_store.h"
 
 #include <string>
 #include <vector>
@@ -17,13 +19,26 @@ struct PreparedData
     data::Dataset test;
     // Things the user should know that do not stop the run ("bmi: 3 rows gave NaN ...").
     std::vector<std::string> warnings;
+    // The statistics of both splits (with `withStats`), taken of the raw values after derive and
+    // hold-out and before prep scaling: the drift reference compares raw served values, and
+    // raw statistics stay valid when a later run changes its scaling.
+    data::DatasetStats statsTrain;
+    data::DatasetStats statsTest;
 };
 
 // 1. reads the training source (and the test file, when the spec names one);
 // 2. derives the columns of prep.derive, in order, on every split;
 // 3. with source.split, holds out the test rows of the training data (random, stratified by
 //    label, or the latest rows by a time column).
+// 4. with `withStats`, computes statsTrain and statsTest (data/feature_stats.h).
 // Errors name the pipeline file and the stage field or data file at fault.
-common::Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec);
+common::Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec,
+                                                   bool withStats = true);
+
+// Creates `run` in `store` and stores the statistics of `data` with it. When the statistics
+// cannot be stored the run is marked failed (as a failed metric write does) and the error is
+// returned.
+common::Expected<int64_t> createRunWithStats(store::ExperimentStore& store,
+                                             const store::NewRun& run, const PreparedData& data);
 
 } // namespace ts::train

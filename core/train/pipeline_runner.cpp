@@ -215,10 +215,8 @@ std::string checkpointPathOf(const std::string& storePath, int64_t run)
 }
 
 // The data, backend and model of a pipeline, ready to train (steps 1 to 3).
-struct Prepared
+struct Prepared : PreparedData // the data (raw statistics included), scaled by step 2
 {
-    data::Dataset train;
-    data::Dataset test;
     tensor::BackendSelection selection; // declared before the model, which refers to it
     std::unique_ptr<nn::Sequential> model;
     RunStart start; // everything but the run id, store and checkpoints
@@ -228,12 +226,10 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
 {
     // 1. Data first: every input error surfaces before the store is opened.
     Prepared p;
-    auto data = preparePipelineData(spec);
+    auto data = preparePipelineData(spec, !options.resumeRun); // a resumed run has its stats
     if (!data)
         return std::move(data).error();
-    p.train = std::move(data->train);
-    p.test = std::move(data->test);
-    p.start.warnings = std::move(data->warnings);
+    static_cast<PreparedData&>(p) = std::move(*data);
     if (p.test.cols != p.train.cols)
         return Error(ErrorKind::InvalidInput,
                      spec.origin + ": test data (" + p.test.origin + ") has "
@@ -267,6 +263,7 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
         0,           {},           backend.name(), p.selection.note,    p.train.rows,
         p.test.rows, p.train.cols, classes,        p.model->describe(), p.model->parameterCount()
     };
+    p.start.warnings = std::move(p.warnings); // after the assignment above, which clears them
     return p;
 }
 
@@ -346,7 +343,7 @@ Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec, const RunOp
                              + ": cannot create the checkpoint folder: " + ec.message());
     store::NewRun newRun { spec.experiment, spec.name, spec.text, start.backend,
                            runParams(spec, start) };
-    auto runId = (*store)->createRun(newRun);
+    auto runId = createRunWithStats(**store, newRun, *prepared); // a failure marks the run failed
     if (!runId)
         return std::move(runId).error();
     start.runId = *runId;

@@ -100,6 +100,8 @@ private slots:
     void resumeRefuses();
     void placeholdersSayWhatIsMissing_data();
     void placeholdersSayWhatIsMissing();
+    void dataPreviewPrintsRowsAndStatistics();
+    void dataPreviewOfABadPipelineIsBadInput();
 
 private:
     QTemporaryDir m_dir;
@@ -395,6 +397,38 @@ void TstCli::placeholdersSayWhatIsMissing()
     p.start(TS_BINARY_DIR "/bin/" + program, { "--version" });
     QVERIFY(p.waitForFinished(10000));
     QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).startsWith(program + " 0."));
+}
+
+void TstCli::dataPreviewPrintsRowsAndStatistics()
+{
+    const QString d = m_dir.path();
+    const Outcome o = runCli({ "data", "preview", d + "/good.json", "--json" }, d);
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    const QJsonObject result = QJsonDocument::fromJson(o.out.toUtf8()).object();
+    QCOMPARE(result["trainRows"].toInt(), 400);
+    QCOMPARE(result["testRows"].toInt(), 100);
+    QCOMPARE(result["rows"].toArray().size(), 5);
+    QCOMPARE(result["rows"].toArray()[0].toArray().size(), 2);
+    const QJsonArray features = result["features"].toArray();
+    QCOMPARE(features.size(), 2);
+    QCOMPARE(features[0].toObject()["name"].toString(), QString("x0"));
+    QCOMPARE(features[0].toObject()["count"].toInt(), 400);
+    int labelled = 0;
+    for (const auto count : result["labels"].toArray())
+        labelled += count.toInt();
+    QCOMPARE(labelled, 400);
+    const Outcome text = runCli({ "data", "preview", d + "/good.json", "--rows", "2" }, d);
+    QCOMPARE(text.exitCode, 0);
+    QVERIFY2(text.out.contains("x1") && text.out.contains("Labels"), qPrintable(text.out));
+}
+
+void TstCli::dataPreviewOfABadPipelineIsBadInput()
+{
+    const QString d = m_dir.path();
+    const Outcome o = runCli({ "data", "preview", d + "/missing-data.json" }, d);
+    QCOMPARE(o.exitCode, 2);
+    QVERIFY2(o.err.contains("nope.csv"), qPrintable(o.err));
+    QVERIFY(o.out.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TstCli)

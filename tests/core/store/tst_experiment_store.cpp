@@ -108,26 +108,42 @@ private slots:
         const std::string storeFile = path.toStdString();
         QCOMPARE(queryRaw(storeFile,
                           "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-                 QStringList({ "confusion_matrices", "experiments", "metrics", "params", "runs" }));
+                 QStringList({ "confusion_matrices", "experiments", "feature_stats", "label_counts",
+                               "metrics", "params", "runs" }));
         QCOMPARE(queryRaw(storeFile, "PRAGMA user_version"),
                  QStringList { QString::number(ExperimentStore::SchemaVersion) });
         // WAL persists in the file: the studio reads while a run writes.
         QCOMPARE(queryRaw(storeFile, "PRAGMA journal_mode"), QStringList { "wal" });
     }
 
-    void upgradesVersion1KeepingRuns()
+    void upgradesKeepingRuns_data()
     {
-        // A store as the first release wrote it: schema v1 with one run.
-        const std::string path = m_dir.filePath("v1.sqlite").toStdString();
-        execRaw(path, store::migrationSteps()[0]);
+        QTest::addColumn<int>("version");
+        QTest::newRow("v1 -> current") << 1; // as the first release wrote it
+        QTest::newRow("v2 -> current") << 2; // confusion matrices, no data statistics
+    }
+    void upgradesKeepingRuns()
+    {
+        // A store of an older schema version with one run.
+        QFETCH(int, version);
+        const std::string path = m_dir.filePath(QString("v%1.sqlite").arg(version)).toStdString();
+        for (int step = 0; step < version; ++step)
+            execRaw(path, store::migrationSteps()[size_t(step)]);
+        const std::string setVersion = "PRAGMA user_version = " + std::to_string(version) + ";";
         execRaw(path,
-                "INSERT INTO experiments VALUES (1, 'mnist', 1.0);"
-                "INSERT INTO runs (id, experiment_id, name, status, created_at) "
-                "VALUES (1, 1, 'old', 'finished', 2.0);"
-                "PRAGMA user_version = 1;");
+                ("INSERT INTO experiments VALUES (1, 'mnist', 1.0);"
+                 "INSERT INTO runs (id, experiment_id, name, status, created_at) "
+                 "VALUES (1, 1, 'old', 'finished', 2.0);"
+                 + setVersion)
+                        .c_str());
         auto store = openStore(path);
         QVERIFY(store);
-        QCOMPARE(store->schemaVersion(), 2);
+        QCOMPARE(store->schemaVersion(), ExperimentStore::SchemaVersion);
+        // Old runs have no data statistics; the tables exist and accept new ones.
+        auto stats = store->datasetStats(1, "train");
+        QVERIFY(!stats);
+        QCOMPARE(stats.error().kind(), common::ErrorKind::NotFound);
+        QVERIFY(store->saveDatasetStats(1, "train", data::DatasetStats { 3, {}, { 1, 2 } }).ok());
         auto runs = store->listRuns();
         QVERIFY(runs.ok());
         QCOMPARE(runs->size(), size_t(1));
@@ -153,6 +169,45 @@ private slots:
         QCOMPARE(matrix->classes, int64_t(2));
         QCOMPARE(matrix->counts, again);
         QVERIFY(!store->saveConfusionMatrix(run, 30, 3, late).ok()); // 4 cells for 3 classes
+    }
+
+    void datasetStatsRoundTrip()
+    {
+        auto store = openStore(m_dir.filePath("stats.sqlite").toStdString());
+        QVERIFY(store);
+        const int64_t run = createRun(*store, "stats");
+        const double nan = std::nan("");
+        data::DatasetStats train {
+            4,
+            { { "x0", 3, 1, 2.0, 0.5, 1.0, 3.0, std::vector<double>(9, 2.0),
+                std::vector<double> { 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.2, 2.4, 2.6, 2.8, 3.0 },
+                std::vector<int64_t> { 1, 0, 0, 0, 0, 1, 0, 0, 0, 1 } },
+              { "empty", 0, 4, nan, nan, nan, nan, {}, {}, {} } },
+            { 3, 0, 1 }
+        };
+        QVERIFY(store->saveDatasetStats(run, "test", data::DatasetStats { 1, {}, { 1 } }).ok());
+        QVERIFY(store->saveDatasetStats(run, "train", data::DatasetStats { 9, {}, { 9 } }).ok());
+        QVERIFY(store->saveDatasetStats(run, "train", train).ok()); // replaces the first
+        auto read = store->datasetStats(run, "train");
+        QVERIFY2(read.ok(), read ? "" : read.error().message().c_str());
+        QCOMPARE(read->rows, int64_t(4));
+        QCOMPARE(read->labelCounts, train.labelCounts);
+        QCOMPARE(read->features.size(), size_t(2));
+        const auto& x0 = read->features[0];
+        QCOMPARE(x0.name, std::string("x0"));
+        QCOMPARE(x0.count, int64_t(3));
+        QCOMPARE(x0.missing, int64_t(1));
+        QCOMPARE(x0.mean, 2.0);
+        QCOMPARE(x0.stddev, 0.5);
+        QCOMPARE(x0.quantiles, train.features[0].quantiles);
+        QCOMPARE(x0.binEdges, train.features[0].binEdges);
+        QCOMPARE(x0.binCounts, train.features[0].binCounts);
+        const auto& empty = read->features[1];
+        QCOMPARE(empty.name, std::string("empty"));
+        QVERIFY(std::isnan(empty.mean) && std::isnan(empty.max));
+        QCOMPARE(store->datasetStats(run, "test")->labelCounts, std::vector<int64_t> { 1 });
+        QVERIFY(!store->saveDatasetStats(run, "valid", train).ok()); // train or test only
+        QCOMPARE(store->datasetStats(run + 1, "train").error().kind(), common::ErrorKind::NotFound);
     }
 
     void refusesNewerSchema()
