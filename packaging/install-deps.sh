@@ -14,6 +14,8 @@ packages=(
   libboost-serialization-dev libsodium-dev
   # studio (Qt 6.4): Charts needs libqt6opengl6-dev to be found by CMake
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-tools-dev qt6-l10n-tools
+  # tests: the libFuzzer targets of the parsers are built with clang
+  clang libclang-rt-14-dev
   # fonts for the offscreen/Xvfb window and its screenshots
   fonts-dejavu-core
   # demo data: Fashion-MNIST, 70,000 28x28 images

@@ -16,12 +16,27 @@
 #pragma once
 
 #include <optional>
-#include <source_location> // for std::source_location
 #include <string>
 #include <utility>
 #include <variant>
 
 namespace ts::common {
+
+// Where an Error was raised. std::source_location would do, but libstdc++'s needs a compiler
+// builtin that clang 14 lacks, and the fuzz targets build the readers with clang.
+struct SourceLocation
+{
+    const char* file = "";
+    unsigned line = 0;
+
+    static constexpr SourceLocation current(const char* file = __builtin_FILE(),
+                                            unsigned line = __builtin_LINE())
+    {
+        return { file, line };
+    }
+    const char* file_name() const { return file; }
+    unsigned line_number() const { return line; }
+};
 
 enum class ErrorKind {
     InvalidInput, // the user's input is wrong: a pipeline field, a CSV row, a command-line value
@@ -42,12 +57,11 @@ constexpr bool isUserError(ErrorKind kind)
 class [[nodiscard]] Error
 {
 public:
-    Error(ErrorKind kind, std::string message,
-          std::source_location where = std::source_location::current())
+    Error(ErrorKind kind, std::string message, SourceLocation where = SourceLocation::current())
         : m_kind(kind)
         , m_message(std::move(message))
         , m_file(where.file_name())
-        , m_line(where.line())
+        , m_line(where.line_number())
     {}
 
     ErrorKind kind() const { return m_kind; }

@@ -22,7 +22,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <source_location> // for std::source_location
 #include <string>
 #include <string_view>
 
@@ -66,7 +65,7 @@ inline common::ErrorKind errorKindOf(int rc)
 // "<path>: <sqlite3_errmsg>" for the failure `rc` of connection `db` (which may be null when
 // sqlite3_open_v2 could not even allocate one).
 inline common::Error sqliteError(sqlite3* db, int rc, const std::string& path,
-                                 std::source_location where = std::source_location::current())
+                                 common::SourceLocation where = common::SourceLocation::current())
 {
     std::string message = path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     if ((rc & 0xff) == SQLITE_NOTADB)
@@ -76,7 +75,7 @@ inline common::Error sqliteError(sqlite3* db, int rc, const std::string& path,
 
 // Runs one or more SQL statements that return no rows of interest (PRAGMAs, BEGIN, scripts).
 inline common::Result exec(sqlite3* db, const std::string& path, const char* sql,
-                           std::source_location where = std::source_location::current())
+                           common::SourceLocation where = common::SourceLocation::current())
 {
     const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK)
@@ -90,7 +89,7 @@ class Statement
 public:
     static common::Expected<Statement>
     prepare(sqlite3* db, const std::string& path, std::string_view sql,
-            std::source_location where = std::source_location::current())
+            common::SourceLocation where = common::SourceLocation::current())
     {
         sqlite3_stmt* raw = nullptr;
         const int rc = sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &raw, nullptr);
@@ -119,7 +118,7 @@ public:
     }
 
     // True when a result row is ready, false when the statement has finished.
-    common::Expected<bool> step(std::source_location where = std::source_location::current())
+    common::Expected<bool> step(common::SourceLocation where = common::SourceLocation::current())
     {
         if (m_bindRc != SQLITE_OK)
             return sqliteError(m_db, m_bindRc, m_path, where);
@@ -130,7 +129,7 @@ public:
     }
 
     // Steps to the end, ignoring rows, then resets so the statement can be bound and run again.
-    common::Result run(std::source_location where = std::source_location::current())
+    common::Result run(common::SourceLocation where = common::SourceLocation::current())
     {
         common::Expected<bool> row = true;
         while (row.ok() && *row)
@@ -204,7 +203,7 @@ public:
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
 
-    common::Result begin(std::source_location where = std::source_location::current())
+    common::Result begin(common::SourceLocation where = common::SourceLocation::current())
     {
         const char* sql = m_mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
         TS_TRY(exec(m_db, m_path, sql, where));
@@ -212,7 +211,7 @@ public:
         return {};
     }
 
-    common::Result commit(std::source_location where = std::source_location::current())
+    common::Result commit(common::SourceLocation where = common::SourceLocation::current())
     {
         TS_TRY(exec(m_db, m_path, "COMMIT", where));
         m_open = false;
