@@ -22,7 +22,7 @@ packages=(
   dataset-fashion-mnist
 )
 if [[ ${1:-} == --bench ]]; then
-  packages+=(python3 python3-torch time)
+  packages+=(python3 python3-torch python3-pandas time)
 fi
 
 missing=()
