@@ -1,12 +1,14 @@
 #include "data/csv_reader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv> // for std::from_chars
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -95,6 +97,21 @@ bool parseFeature(std::string_view field, float& value, std::string& problem)
     return false;
 }
 
+// An empty feature field or a marker spreadsheets and pandas write for "no value".
+bool isMissingMarker(std::string_view field)
+{
+    field = trimmed(field);
+    if (field.empty())
+        return true;
+    for (std::string_view marker : { "na", "n/a", "nan", "null" }) {
+        if (field.size() == marker.size()
+            && std::equal(field.begin(), field.end(), marker.begin(),
+                          [](char a, char b) { return std::tolower((unsigned char)a) == b; }))
+            return true;
+    }
+    return false;
+}
+
 bool parseLabel(std::string_view field, float& label, std::string& problem)
 {
     field = trimmed(field);
@@ -176,12 +193,16 @@ common::Result CsvParser::row(const std::string& line, int64_t lineNumber, Datas
         const std::string& field = m_fields[i];
         float value = 0;
         bool ok = false;
-        if (trimmed(field).empty())
-            problem = "is empty (missing values are not supported yet)";
-        else if (i == m_labelIndex)
+        if (i == m_labelIndex && trimmed(field).empty()) {
+            problem = "is empty; every row needs a class index in the label column";
+        } else if (i == m_labelIndex) {
             ok = parseLabel(field, value, problem);
-        else
+        } else if (isMissingMarker(field)) {
+            value = std::numeric_limits<float>::quiet_NaN();
+            ok = true;
+        } else {
             ok = parseFeature(field, value, problem);
+        }
         if (!ok) {
             return Error(ErrorKind::InvalidInput,
                          m_path + ':' + std::to_string(lineNumber) + ", column '" + m_names[i]

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -234,6 +235,31 @@ SourceSpec readSource(ObjectReader& stage, const std::string& baseDir)
     return source;
 }
 
+data::ImputeSpec readImpute(ObjectReader& stage)
+{
+    data::ImputeSpec impute;
+    const json* value = stage.optional("impute");
+    if (!value)
+        return impute;
+    ObjectReader reader(*value, stage.pathOf("impute"));
+    const std::string strategy =
+            reader.choice("strategy", { "mean", "median", "most_frequent", "constant" });
+    impute.strategy = strategy == "mean"  ? data::ImputeStrategy::Mean
+            : strategy == "median"        ? data::ImputeStrategy::Median
+            : strategy == "most_frequent" ? data::ImputeStrategy::MostFrequent
+                                          : data::ImputeStrategy::Constant;
+    if (impute.strategy == data::ImputeStrategy::Constant) {
+        if (!reader.has("value"))
+            throw FieldError { reader.pathOf("value"), "is required for strategy constant" };
+        const double limit = std::numeric_limits<float>::max();
+        impute.value = static_cast<float>(reader.number("value", -limit, limit, 0.0));
+    } else if (reader.has("value")) {
+        throw FieldError { reader.pathOf("value"), "only for strategy constant" };
+    }
+    reader.finish();
+    return impute;
+}
+
 PrepSpec readPrep(ObjectReader& stage)
 {
     static const std::vector<std::string> kinds { "none", "unit", "min-max", "standardize" };
@@ -261,6 +287,7 @@ PrepSpec readPrep(ObjectReader& stage)
             prep.derive.push_back(definition.get<std::string>());
         }
     }
+    prep.impute = readImpute(stage);
     stage.finish();
     return prep;
 }

@@ -24,13 +24,16 @@
 // Instead of a test file, a source may carve the test rows out of the training data:
 // "split": { "test": 0.2, "method": "random" | "stratified" | "time", "timeColumn": "date",
 // "seed": 7 }. "prep" may derive columns before the split and the scaling:
-// "derive": ["bmi = weight / (height / 100) ^ 2"].
+// "derive": ["bmi = weight / (height / 100) ^ 2"], and fill missing values before the scaling:
+// "impute": { "strategy": "mean" | "median" | "most_frequent" | "constant", "value": 0 } (value
+// for constant only, and required there).
 //
 // Relative data paths are resolved against the folder of the pipeline file. The parser names the
 // exact offending field of any mistake ("stages[2].train.batchSize: must be > 0, got 0").
 #pragma once
 
 #include "data/csv_reader.h"
+#include "data/imputer.h"
 #include "data/normalizer.h"
 #include "data/splits.h"
 #include "nn/model_factory.h"
@@ -76,6 +79,8 @@ struct PrepSpec
     // Derived columns, "bmi = weight / (height / 100) ^ 2" (data/expression.h), computed in
     // order before the split and the scaling; each may use the columns derived before it.
     std::vector<std::string> derive;
+    // Missing values (NaN) filled per feature, fitted on the training split, before the scaling.
+    data::ImputeSpec impute;
 };
 
 struct TrainSpec

@@ -1,5 +1,6 @@
 #include "train/pipeline_runner.h"
 
+#include "data/imputer.h"
 #include "nn/model_factory.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/data_preparation.h"
@@ -161,11 +162,14 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
         { "checkpointEvery", std::to_string(start.checkpointEvery) },
         { "pipeline.baseDir", baseDir },
         { "prep.scale", data::toString(spec.prep.scale) },
+        { "prep.impute", data::toString(spec.prep.impute.strategy) },
         { "data.trainRows", std::to_string(start.trainRows) },
         { "data.testRows", std::to_string(start.testRows) },
         { "data.features", std::to_string(start.features) },
         { "data.classes", std::to_string(start.classes) },
     };
+    if (spec.prep.impute.strategy == data::ImputeStrategy::Constant)
+        params.push_back({ "prep.impute.value", decimal(spec.prep.impute.value) });
     for (size_t i = 0; i < spec.prep.derive.size(); ++i)
         params.push_back({ "prep.derive." + std::to_string(i), spec.prep.derive[i] });
     if (spec.source.holdout.enabled) {
@@ -214,6 +218,25 @@ std::string checkpointPathOf(const std::string& storePath, int64_t run)
     return checkpointFolder(storePath) + "/run-" + std::to_string(run) + ".tsckpt";
 }
 
+// Without prep.impute a NaN would reach the model and turn the loss into NaN: refuse it early,
+// naming the first column with missing values.
+common::Result checkNoMissing(const pipeline::PipelineSpec& spec, const data::Dataset& data,
+                              const std::string& split)
+{
+    const data::MissingReport missing = data::findMissing(data);
+    if (missing.column < 0)
+        return {};
+    const auto j = static_cast<size_t>(missing.column);
+    const std::string column =
+            j < data.columnNames.size() ? data.columnNames[j] : "f" + std::to_string(j);
+    return Error(ErrorKind::InvalidInput,
+                 spec.origin + ": " + split + " data (" + data.origin + ") has "
+                         + std::to_string(missing.count) + " missing value"
+                         + (missing.count == 1 ? "" : "s") + " in column '" + column
+                         + "' (first at row " + std::to_string(missing.firstRow)
+                         + "); add prep.impute, e.g. {\"strategy\": \"median\"}");
+}
+
 // The data, backend and model of a pipeline, ready to train (steps 1 to 3).
 struct Prepared : PreparedData // the data (raw statistics included), scaled by step 2
 {
@@ -246,7 +269,14 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
     if (common::Result fits = nn::checkModelFits(spec.train.model, sampleShape); !fits)
         return std::move(fits).error().wrap(spec.origin + ": stages.train.model");
 
-    // 2. Prep, fitted on the training split only.
+    // 2. Prep, fitted on the training split only: impute, then scale.
+    if (spec.prep.impute.strategy == data::ImputeStrategy::None) {
+        TS_TRY(checkNoMissing(spec, p.train, "training"));
+        TS_TRY(checkNoMissing(spec, p.test, "test"));
+    }
+    const auto imputer = data::Imputer::fit(p.train, spec.prep.impute);
+    imputer.apply(p.train);
+    imputer.apply(p.test);
     const auto normalizer = data::Normalizer::fit(p.train, spec.prep.scale);
     normalizer.apply(p.train);
     normalizer.apply(p.test);

@@ -95,6 +95,7 @@ private slots:
     void unknownRunIsBadInput();
     void heldOutSplitAndDerivedColumn();
     void unknownTimeColumnIsBadInput();
+    void missingValuesNeedImpute();
     void resumeContinuesACancelledRun();
     void resumeRefuses_data();
     void resumeRefuses();
@@ -283,6 +284,43 @@ void TstCli::unknownTimeColumnIsBadInput()
                      && o.err.contains("(did you mean 'x0'?)"),
              qPrintable(o.err));
     QVERIFY(!QFile::exists(store));
+}
+
+void TstCli::missingValuesNeedImpute()
+{
+    const QString d = m_dir.path();
+    // Data rows 3, 10 and 17 lose x1: an empty field, NA, a quoted null.
+    QList<QByteArray> lines = blobsCsv(400, 1).split('\n');
+    for (int row : { 3, 10, 17 }) {
+        const QList<QByteArray> fields = lines[row].split(',');
+        const QByteArray blank = row == 3 ? "" : row == 10 ? "NA" : "\"null\"";
+        lines[row] = fields[0] + ',' + blank + ',' + fields[2];
+    }
+    writeFile(d + "/holes.csv", lines.join('\n'));
+    const QByteArray without = csvPipeline(d + "/holes.csv", d + "/test.csv");
+    writeFile(d + "/holes.json", without);
+    QByteArray with = without;
+    with.replace(R"("scale": "standardize")",
+                 R"("scale": "standardize", "impute": { "strategy": "median" })");
+    writeFile(d + "/holes-imputed.json", with);
+
+    const QString failingStore = d + "/holes.sqlite";
+    const Outcome failed = runCli({ "run", d + "/holes.json", "--store", failingStore }, d);
+    QCOMPARE(failed.exitCode, 2);
+    QVERIFY2(failed.err.contains("training data (" + d
+                                 + "/holes.csv) has 3 missing values in column 'x1' (first at "
+                                   "row 3); add prep.impute, e.g. {\"strategy\": \"median\"}"),
+             qPrintable(failed.err));
+    QVERIFY(!QFile::exists(failingStore));
+
+    const QString store = d + "/holes-imputed.sqlite";
+    const Outcome o = runCli({ "run", d + "/holes-imputed.json", "--store", store, "--json" }, d);
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    const Outcome show = runCli({ "runs", "show", "1", "--store", store, "--json" }, d);
+    const QJsonObject params =
+            QJsonDocument::fromJson(show.out.toUtf8()).object()["params"].toObject();
+    QCOMPARE(params["prep.impute"].toString(), QString("median"));
+    QCOMPARE(params["data.trainRows"].toString(), QString("400"));
 }
 
 void TstCli::unknownRunIsBadInput()

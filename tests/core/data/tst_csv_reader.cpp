@@ -6,6 +6,8 @@
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
+#include <cmath>
+
 using namespace ts;
 using common::ErrorKind;
 
@@ -110,9 +112,17 @@ private slots:
         QTest::newRow("infinite value")
                 << QByteArray("a,label\ninf,0\n") << false << ErrorKind::InvalidInput
                 << ":2, column 'a' (field 1): 'inf' is not a finite number";
-        QTest::newRow("empty field")
-                << QByteArray("a,b,label\n1,,0\n") << false << ErrorKind::InvalidInput
-                << ":2, column 'b' (field 2): '' is empty (missing values are not supported yet)";
+        QTest::newRow("empty label")
+                << QByteArray("a,b,label\n1,2,0\n1,2,\n") << false << ErrorKind::InvalidInput
+                << ":3, column 'label' (field 3): '' is empty; every row needs a class index in "
+                   "the label column";
+        QTest::newRow("missing marker as a label")
+                << QByteArray("a,label\n1,NA\n") << false << ErrorKind::InvalidInput
+                << ":2, column 'label' (field 2): 'NA' is not a class index (a non-negative "
+                   "integer)";
+        QTest::newRow("marker with extra text")
+                << QByteArray("a,label\nNA1,0\n") << false << ErrorKind::InvalidInput
+                << ":2, column 'a' (field 1): 'NA1' is not a number";
         QTest::newRow("missing label column")
                 << QByteArray("a,b,c\n1,2,3\n") << false << ErrorKind::NotFound
                 << ": no column 'label' in the header (columns: a, b, c)";
@@ -141,6 +151,41 @@ private slots:
         QVERIFY(!dataset);
         QCOMPARE(QString::fromStdString(dataset.error().message()), path + message);
         QCOMPARE(dataset.error().kind(), kind);
+    }
+
+    // An empty feature field or a missing marker reads as NaN; `missing` lists which of the
+    // row-major features are NaN.
+    void readsMissingValues_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QList<int>>("missing");
+
+        QTest::newRow("empty field") << QByteArray("a,b,label\n1,,0\n") << QList<int> { 1 };
+        QTest::newRow("blank field") << QByteArray("a,b,label\n  ,2,0\n") << QList<int> { 0 };
+        QTest::newRow("empty last feature") << QByteArray("label,a,b\n0,1,\n") << QList<int> { 1 };
+        QTest::newRow("markers NA, N/A, NaN, null")
+                << QByteArray("a,b,c,d,label\nNA,N/A,NaN,null,0\n") << QList<int> { 0, 1, 2, 3 };
+        QTest::newRow("markers in any case")
+                << QByteArray("a,b,c,d,label\nna,n/a,NAN,NULL,0\n") << QList<int> { 0, 1, 2, 3 };
+        QTest::newRow("quoted markers and empty quotes")
+                << QByteArray("a,b,c,label\n\"NA\",\"\", \"null\" ,1\n") << QList<int> { 0, 1, 2 };
+        QTest::newRow("values beside missing ones")
+                << QByteArray("a,b,label\n1,NA,0\n,4,1\n") << QList<int> { 1, 2 };
+    }
+    void readsMissingValues()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QList<int>, missing);
+
+        auto dataset = data::readCsvDataset(writeTable(content).toStdString());
+        QVERIFY2(dataset, dataset ? "" : dataset.error().message().c_str());
+        for (size_t i = 0; i < dataset->features.size(); ++i) {
+            const float x = dataset->features[i];
+            QVERIFY2(std::isnan(x) == missing.contains(int(i)),
+                     qPrintable(QString("feature %1 is %2").arg(i).arg(x)));
+            if (!std::isnan(x))
+                QVERIFY(std::isfinite(x));
+        }
     }
 
     void customLabelColumn()

@@ -220,6 +220,23 @@ void TstPipelineParser::invalidPipelines_data()
     QTest::newRow("derived column with an unclosed parenthesis")
             << replaced(R"("scale": "unit")", R"("scale": "unit", "derive": ["r = (a + b"])")
             << "stages[1].prep.derive[0]: r = (a + b: column 5: unclosed '('";
+    QTest::newRow("unknown impute strategy")
+            << replaced(R"("scale": "unit")",
+                        R"("scale": "unit", "impute": { "strategy": "mode" })")
+            << "stages[1].prep.impute.strategy: unknown value 'mode'; expected one of: mean, "
+               "median, most_frequent, constant";
+    QTest::newRow("impute value without strategy constant")
+            << replaced(R"("scale": "unit")",
+                        R"("scale": "unit", "impute": { "strategy": "median", "value": 1 })")
+            << "stages[1].prep.impute.value: only for strategy constant";
+    QTest::newRow("impute constant without a value")
+            << replaced(R"("scale": "unit")",
+                        R"("scale": "unit", "impute": { "strategy": "constant" })")
+            << "stages[1].prep.impute.value: is required for strategy constant";
+    QTest::newRow("impute value as text")
+            << replaced(R"("scale": "unit")",
+                        R"("scale": "unit", "impute": { "strategy": "constant", "value": "0" })")
+            << "stages[1].prep.impute.value: must be a number, got a string";
     QTest::newRow("derived column that is not a string")
             << replaced(R"("scale": "unit")", R"("scale": "unit", "derive": [42])")
             << "stages[1].prep.derive[0]: must be a string, got an integer";
