@@ -4,6 +4,8 @@
 #include "data/csv_reader.h"
 #include "data/expression.h"
 #include "data/idx_reader.h"
+#include "data/imputer.h"
+#include "data/normalizer.h"
 #include "data/splits.h"
 
 #include <algorithm>
@@ -115,6 +117,44 @@ Expected<int64_t> createRunWithStats(store::ExperimentStore& store, const store:
         return error;
     }
     return id;
+}
+
+namespace {
+
+// Without prep.impute a NaN would reach the model and turn the loss into NaN: refuse it early,
+// naming the first column with missing values.
+common::Result checkNoMissing(const pipeline::PipelineSpec& spec, const data::Dataset& data,
+                              const std::string& split)
+{
+    const data::MissingReport missing = data::findMissing(data);
+    if (missing.column < 0)
+        return {};
+    const auto j = static_cast<size_t>(missing.column);
+    const std::string column =
+            j < data.columnNames.size() ? data.columnNames[j] : "f" + std::to_string(j);
+    return Error(ErrorKind::InvalidInput,
+                 spec.origin + ": " + split + " data (" + data.origin + ") has "
+                         + std::to_string(missing.count) + " missing value"
+                         + (missing.count == 1 ? "" : "s") + " in column '" + column
+                         + "' (first at row " + std::to_string(missing.firstRow)
+                         + "); add prep.impute, e.g. {\"strategy\": \"median\"}");
+}
+
+} // namespace
+
+common::Result applyFittedPrep(const pipeline::PipelineSpec& spec, PreparedData& data)
+{
+    if (spec.prep.impute.strategy == data::ImputeStrategy::None) {
+        TS_TRY(checkNoMissing(spec, data.train, "training"));
+        TS_TRY(checkNoMissing(spec, data.test, "test"));
+    }
+    const auto imputer = data::Imputer::fit(data.train, spec.prep.impute);
+    imputer.apply(data.train);
+    imputer.apply(data.test);
+    const auto normalizer = data::Normalizer::fit(data.train, spec.prep.scale);
+    normalizer.apply(data.train);
+    normalizer.apply(data.test);
+    return {};
 }
 
 } // namespace ts::train

@@ -41,4 +41,9 @@ common::Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec&
 common::Expected<int64_t> createRunWithStats(store::ExperimentStore& store,
                                              const store::NewRun& run, const PreparedData& data);
 
+// Step 2 of a run: fits the imputation and the scaling of spec.prep on the training split and
+// applies both to both splits. Without prep.impute, missing values (NaN) are refused with an
+// error naming the first column that has them, since they would turn the loss into NaN.
+common::Result applyFittedPrep(const pipeline::PipelineSpec& spec, PreparedData& data);
+
 } // namespace ts::train

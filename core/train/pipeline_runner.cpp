@@ -1,6 +1,5 @@
 #include "train/pipeline_runner.h"
 
-#include "data/imputer.h"
 #include "nn/model_factory.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/data_preparation.h"
@@ -218,25 +217,6 @@ std::string checkpointPathOf(const std::string& storePath, int64_t run)
     return checkpointFolder(storePath) + "/run-" + std::to_string(run) + ".tsckpt";
 }
 
-// Without prep.impute a NaN would reach the model and turn the loss into NaN: refuse it early,
-// naming the first column with missing values.
-common::Result checkNoMissing(const pipeline::PipelineSpec& spec, const data::Dataset& data,
-                              const std::string& split)
-{
-    const data::MissingReport missing = data::findMissing(data);
-    if (missing.column < 0)
-        return {};
-    const auto j = static_cast<size_t>(missing.column);
-    const std::string column =
-            j < data.columnNames.size() ? data.columnNames[j] : "f" + std::to_string(j);
-    return Error(ErrorKind::InvalidInput,
-                 spec.origin + ": " + split + " data (" + data.origin + ") has "
-                         + std::to_string(missing.count) + " missing value"
-                         + (missing.count == 1 ? "" : "s") + " in column '" + column
-                         + "' (first at row " + std::to_string(missing.firstRow)
-                         + "); add prep.impute, e.g. {\"strategy\": \"median\"}");
-}
-
 // The data, backend and model of a pipeline, ready to train (steps 1 to 3).
 struct Prepared : PreparedData // the data (raw statistics included), scaled by step 2
 {
@@ -270,16 +250,7 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
         return std::move(fits).error().wrap(spec.origin + ": stages.train.model");
 
     // 2. Prep, fitted on the training split only: impute, then scale.
-    if (spec.prep.impute.strategy == data::ImputeStrategy::None) {
-        TS_TRY(checkNoMissing(spec, p.train, "training"));
-        TS_TRY(checkNoMissing(spec, p.test, "test"));
-    }
-    const auto imputer = data::Imputer::fit(p.train, spec.prep.impute);
-    imputer.apply(p.train);
-    imputer.apply(p.test);
-    const auto normalizer = data::Normalizer::fit(p.train, spec.prep.scale);
-    normalizer.apply(p.train);
-    normalizer.apply(p.test);
+    TS_TRY(applyFittedPrep(spec, p));
 
     // 3. Backend and model.
     auto selection = tensor::selectBackend(options.device.value_or(spec.train.device),
