@@ -93,6 +93,7 @@ private slots:
     void runStoresARunAndPrintsJson();
     void runsListAndShow();
     void unknownRunIsBadInput();
+    void tabularExampleRuns();
     void heldOutSplitAndDerivedColumn();
     void unknownTimeColumnIsBadInput();
     void missingValuesNeedImpute();
@@ -321,6 +322,21 @@ void TstCli::missingValuesNeedImpute()
             QJsonDocument::fromJson(show.out.toUtf8()).object()["params"].toObject();
     QCOMPARE(params["prep.impute"].toString(), QString("median"));
     QCOMPARE(params["data.trainRows"].toString(), QString("400"));
+}
+
+// The shipped tabular example: CSV with missing values, a stratified hold-out, derived columns,
+// median imputation and an MLP, end to end.
+void TstCli::tabularExampleRuns()
+{
+    const QString store = m_dir.path() + "/tabular.sqlite";
+    const Outcome o = runCli({ "run", TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json",
+                               "--store", store, "--json" },
+                             m_dir.path());
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    const QJsonObject result = QJsonDocument::fromJson(o.out.toUtf8()).object();
+    QCOMPARE(result["status"].toString(), QString("finished"));
+    const double accuracy = result["metrics"].toObject()["test_accuracy"].toDouble();
+    QVERIFY2(accuracy > 0.6, qPrintable(QString("test accuracy %1").arg(accuracy)));
 }
 
 void TstCli::unknownRunIsBadInput()

@@ -3,6 +3,7 @@
 
 #include <QtTest/QTest>
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 
@@ -50,6 +51,7 @@ private slots:
     void syntaxErrorGivesLineAndColumn();
     void missingFileIsNotFound();
     void quickstartPipelineIsValid();
+    void everyExamplePipelineIsValid();
 };
 
 void TstPipelineParser::splitAndDerivedColumns()
@@ -329,6 +331,17 @@ void TstPipelineParser::quickstartPipelineIsValid()
     QCOMPARE(spec->train.model.hidden, (std::vector<int64_t> { 256, 128 }));
     QCOMPARE(spec->train.batchSize, int64_t(64));
     QCOMPARE(spec->train.optimizer.momentum, 0.9f);
+}
+
+void TstPipelineParser::everyExamplePipelineIsValid()
+{
+    const QDir examples(TS_SOURCE_DIR "/resources/pipelines");
+    const QStringList files = examples.entryList({ "*.json" }, QDir::Files);
+    QVERIFY(files.size() >= 4);
+    for (const QString& file : files) {
+        auto spec = pipeline::loadPipeline(examples.filePath(file).toStdString());
+        QVERIFY2(spec.ok(), spec.ok() ? "" : spec.error().message().c_str());
+    }
 }
 
 QTEST_APPLESS_MAIN(TstPipelineParser)
