@@ -3,7 +3,16 @@
 
 #include "common/result.h"
 
+#include <string>
+
+namespace CLI {
+class App;
+}
+
 namespace ts::cli {
+
+// --store FILE, the experiment store a command works on (default: the user's store).
+void addStoreOption(CLI::App& command, std::string& store);
 
 // Exit codes, stable for scripts.
 enum ExitCode : int {

@@ -143,9 +143,7 @@ int execute(const RunArgs& args)
     options.checkpointEvery = args.checkpointEvery;
     options.storePath = args.store;
     if (!args.device.empty())
-        options.device = args.device == "cpu" ? tensor::DeviceRequest::Cpu
-                : args.device == "cuda"       ? tensor::DeviceRequest::Cuda
-                                              : tensor::DeviceRequest::Auto;
+        options.device = tensor::deviceRequestFromName(args.device);
     if (args.threads >= 0)
         options.threads = args.threads;
     options.cancel = &g_interrupted;
@@ -181,11 +179,9 @@ void addRunCommand(CLI::App& app, int& exitCode)
             ->type_name("N")
             ->check(CLI::NonNegativeNumber)
             ->excludes(resume);
-    run->add_option("--store", args->store,
-                    "Experiment store file (default: "
-                    "$XDG_DATA_HOME/trainstudio/store.sqlite)");
+    addStoreOption(*run, args->store);
     run->add_option("--device", args->device, "Override the pipeline's device")
-            ->check(CLI::IsMember({ "auto", "cpu", "cuda" }));
+            ->check(CLI::IsMember(tensor::deviceNames()));
     run->add_option("--threads", args->threads, "CPU threads (0: all cores)")
             ->check(CLI::Range(0, 1024));
     run->add_flag("--json", args->json, "Print one JSON object with the results (for scripts)");

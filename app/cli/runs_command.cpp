@@ -188,9 +188,7 @@ void addRunsCommand(CLI::App& app, int& exitCode)
     CLI::App* show = runs->add_subcommand("show", "Show one run: parameters and final metrics");
     show->add_option("id", args->runId, "Run id (see 'runs list')")->required();
     for (CLI::App* sub : { list, show }) {
-        sub->add_option("--store", args->store,
-                        "Experiment store file (default: "
-                        "$XDG_DATA_HOME/trainstudio/store.sqlite)");
+        addStoreOption(*sub, args->store);
         sub->add_flag("--json", args->json, "Print one JSON object (for scripts)");
     }
     list->callback([args, &exitCode] { exitCode = listRuns(*args); });

@@ -461,10 +461,8 @@ TrainSpec readTrain(ObjectReader& stage)
     train.threads = static_cast<int>(stage.integer("threads", 0, 1024, &autoThreads));
     train.logEvery = stage.integer("logEvery", 1, 1'000'000, &logEvery);
     const std::string automatic = "auto";
-    const std::string device = stage.choice("device", { "auto", "cpu", "cuda" }, &automatic);
-    train.device = device == "cpu" ? tensor::DeviceRequest::Cpu
-            : device == "cuda"     ? tensor::DeviceRequest::Cuda
-                                   : tensor::DeviceRequest::Auto;
+    train.device = tensor::deviceRequestFromName(
+            stage.choice("device", tensor::deviceNames(), &automatic));
     stage.finish();
     return train;
 }

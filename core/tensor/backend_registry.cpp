@@ -79,6 +79,19 @@ const LoadedPlugin& cudaPlugin()
 
 } // namespace
 
+const std::vector<std::string>& deviceNames()
+{
+    static const std::vector<std::string> names { "auto", "cpu", "cuda" };
+    return names;
+}
+
+DeviceRequest deviceRequestFromName(const std::string& name)
+{
+    return name == "cpu"     ? DeviceRequest::Cpu
+            : name == "cuda" ? DeviceRequest::Cuda
+                             : DeviceRequest::Auto;
+}
+
 int defaultCpuThreads()
 {
     cpu_set_t set;

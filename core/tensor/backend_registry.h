@@ -15,10 +15,16 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ts::tensor {
 
 enum class DeviceRequest { Auto, Cpu, Cuda };
+
+// The spellings users write (pipeline "device", --device): "auto", "cpu", "cuda".
+const std::vector<std::string>& deviceNames();
+// The request a spelling names; Auto for anything else (callers validate against deviceNames()).
+DeviceRequest deviceRequestFromName(const std::string& name);
 
 struct BackendSelection
 {

@@ -1,6 +1,7 @@
 // Checkpoints: a training state survives save and load bit for bit; damage of every kind (flipped
 // bytes, truncation, a foreign file, a newer format, a payload that hashes right but is no archive)
 // is refused with an error that says what is wrong; a failed save keeps the previous checkpoint.
+#include "common/tensor_values.h"
 #include "nn/checkpoint.h"
 #include "nn/model_factory.h"
 #include "nn/optimizer_factory.h"
@@ -104,14 +105,6 @@ void trainOneStep(tensor::Backend& backend, nn::Sequential& model, nn::Optimizer
     optimizer.step();
 }
 
-std::vector<Floats> valuesOf(const nn::TensorRefs& tensors)
-{
-    std::vector<Floats> values;
-    for (const nn::NamedTensor& t : nn::captureTensors(tensors))
-        values.push_back(t.values);
-    return values;
-}
-
 } // namespace
 
 class TstCheckpoint : public QObject
@@ -190,15 +183,15 @@ void TstCheckpoint::roundTripRestoresTheWholeState()
     // Another seed, fresh optimizer: nothing matches until the checkpoint is restored.
     auto resumed = buildNet(m_cpu, type, { 5, 4 }, 2);
     auto resumedOptimizer = nn::buildOptimizer(optimizerSpec, resumed->parameters());
-    QVERIFY(valuesOf(nn::parametersOf(*resumed)) != valuesOf(nn::parametersOf(*model)));
+    QVERIFY(test::valuesOf(nn::parametersOf(*resumed)) != test::valuesOf(nn::parametersOf(*model)));
     QVERIFY(nn::restoreTensors(loaded->parameters, nn::parametersOf(*resumed)).ok());
     QVERIFY(nn::restoreTensors(loaded->buffers, resumed->buffers()).ok());
     QVERIFY(nn::restoreTensors(loaded->optimizerState, resumedOptimizer->state()).ok());
     resumedOptimizer->setStepCount(loaded->optimizerStep);
 
-    QVERIFY(valuesOf(nn::parametersOf(*resumed)) == valuesOf(nn::parametersOf(*model)));
-    QVERIFY(valuesOf(resumed->buffers()) == valuesOf(model->buffers()));
-    QVERIFY(valuesOf(resumedOptimizer->state()) == valuesOf(optimizer->state()));
+    QVERIFY(test::valuesOf(nn::parametersOf(*resumed)) == test::valuesOf(nn::parametersOf(*model)));
+    QVERIFY(test::valuesOf(resumed->buffers()) == test::valuesOf(model->buffers()));
+    QVERIFY(test::valuesOf(resumedOptimizer->state()) == test::valuesOf(optimizer->state()));
     const auto rest = [](const CheckpointState& s) {
         return std::tie(s.modelSpec, s.optimizerType, s.optimizerStep, s.globalStep, s.epoch,
                         s.batchInEpoch, s.seed, s.counters);
@@ -386,12 +379,12 @@ void TstCheckpoint::restoreIntoAnotherModelNamesTheMismatch()
         saved.push_back({ name, { 1 }, { 0.5f } });
 
     auto model = buildNet(m_cpu, "mlp", hidden, 2);
-    const auto before = valuesOf(nn::parametersOf(*model));
+    const auto before = test::valuesOf(nn::parametersOf(*model));
     const common::Result restored = nn::restoreTensors(saved, nn::parametersOf(*model));
     QVERIFY(!restored.ok());
     QCOMPARE(restored.error().kind(), ErrorKind::InvalidInput);
     QCOMPARE(QString::fromStdString(restored.error().message()), message);
-    QVERIFY(valuesOf(nn::parametersOf(*model)) == before); // nothing half-restored
+    QVERIFY(test::valuesOf(nn::parametersOf(*model)) == before); // nothing half-restored
 }
 
 QTEST_APPLESS_MAIN(TstCheckpoint)

@@ -1,6 +1,7 @@
 // Resuming from a checkpoint: an interrupted run, resumed into a freshly built model, continues
 // its loss curve and ends with the weights of an uninterrupted run, bit for bit (same backend,
 // one thread).
+#include "common/tensor_values.h"
 #include "nn/checkpoint.h"
 #include "nn/model_factory.h"
 #include "tensor/cpu/cpu_backend.h"
@@ -114,14 +115,6 @@ Setup setupOf(const QString& kind)
     return s;
 }
 
-std::vector<std::vector<float>> valuesOf(const nn::TensorRefs& tensors)
-{
-    std::vector<std::vector<float>> values;
-    for (const nn::NamedTensor& t : nn::captureTensors(tensors))
-        values.push_back(t.values);
-    return values;
-}
-
 } // namespace
 
 class TstResume : public QObject
@@ -229,7 +222,8 @@ void TstResume::resumedRunMatchesUninterrupted()
     if (other)
         QVERIFY(nn::restoreTensors(nn::captureTensors(nn::parametersOf(*other)),
                                    nn::parametersOf(*fresh)));
-    QVERIFY(valuesOf(nn::parametersOf(*fresh)) != valuesOf(nn::parametersOf(*reference)));
+    QVERIFY(test::valuesOf(nn::parametersOf(*fresh))
+            != test::valuesOf(nn::parametersOf(*reference)));
 
     train::Trainer trainer(m_cpu, *fresh, s.options);
     const common::Result resumed = trainer.resume(*checkpoint);
@@ -259,8 +253,9 @@ void TstResume::resumedRunMatchesUninterrupted()
                                     .arg(want.step)
                                     .arg(want.value, 0, 'g', 17)));
     }
-    QCOMPARE(valuesOf(nn::parametersOf(*fresh)), valuesOf(nn::parametersOf(*reference)));
-    QCOMPARE(valuesOf(fresh->buffers()), valuesOf(reference->buffers()));
+    QCOMPARE(test::valuesOf(nn::parametersOf(*fresh)),
+             test::valuesOf(nn::parametersOf(*reference)));
+    QCOMPARE(test::valuesOf(fresh->buffers()), test::valuesOf(reference->buffers()));
 }
 
 void TstResume::checkpointOfAnotherRunIsRefused_data()
