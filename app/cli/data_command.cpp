@@ -2,8 +2,6 @@
 
 #include "cli_common.h"
 #include "data/feature_stats.h"
-#include "data/imputer.h"
-#include "data/normalizer.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/data_preparation.h"
 
@@ -108,8 +106,8 @@ int preview(const DataArgs& args)
         return reportError(data.error());
     // The rows as the model sees them: the pipeline's imputation and scaling, fitted on the
     // training split.
-    data::Imputer::fit(data->train, spec->prep.impute).apply(data->train);
-    data::Normalizer::fit(data->train, spec->prep.scale).apply(data->train);
+    if (common::Result prepared = train::applyFittedPrep(*spec, *data, false); !prepared)
+        return reportError(prepared.error());
     const int64_t rows = std::clamp<int64_t>(args.rows, 0, data->train.rows);
     if (args.json) {
         printJson(*data, rows);

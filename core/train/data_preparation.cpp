@@ -142,9 +142,10 @@ common::Result checkNoMissing(const pipeline::PipelineSpec& spec, const data::Da
 
 } // namespace
 
-common::Result applyFittedPrep(const pipeline::PipelineSpec& spec, PreparedData& data)
+common::Result applyFittedPrep(const pipeline::PipelineSpec& spec, PreparedData& data,
+                               bool refuseMissing)
 {
-    if (spec.prep.impute.strategy == data::ImputeStrategy::None) {
+    if (refuseMissing && spec.prep.impute.strategy == data::ImputeStrategy::None) {
         TS_TRY(checkNoMissing(spec, data.train, "training"));
         TS_TRY(checkNoMissing(spec, data.test, "test"));
     }

@@ -43,7 +43,9 @@ common::Expected<int64_t> createRunWithStats(store::ExperimentStore& store,
 
 // Step 2 of a run: fits the imputation and the scaling of spec.prep on the training split and
 // applies both to both splits. Without prep.impute, missing values (NaN) are refused with an
-// error naming the first column that has them, since they would turn the loss into NaN.
-common::Result applyFittedPrep(const pipeline::PipelineSpec& spec, PreparedData& data);
+// error naming the first column that has them, since they would turn the loss into NaN;
+// `refuseMissing` false keeps them (data preview shows the rows as they are).
+common::Result applyFittedPrep(const pipeline::PipelineSpec& spec, PreparedData& data,
+                               bool refuseMissing = true);
 
 } // namespace ts::train
