@@ -30,18 +30,29 @@ struct DataArgs
 json toJson(const data::FeatureStats& f)
 {
     // nlohmann writes NaN (a feature without values) as null.
-    return { { "name", f.name },         { "count", f.count },
-             { "missing", f.missing },   { "mean", f.mean },
-             { "std", f.stddev },        { "min", f.min },
-             { "max", f.max },           { "quantiles", f.quantiles },
-             { "binEdges", f.binEdges }, { "binCounts", f.binCounts } };
+    return { { "name", f.name },
+             { "count", f.count },
+             { "missing", f.missing },
+             { "mean", f.mean },
+             { "std", f.stddev },
+             { "min", f.min },
+             { "max", f.max },
+             { "quantiles", f.quantiles },
+             { "binEdges", f.binEdges },
+             { "binCounts", f.binCounts },
+             { "categories", f.categories } };
 }
 
 void printJson(const train::PreparedData& data, int64_t rows)
 {
-    json out = { { "rows", json::array() },        { "rowLabels", json::array() },
-                 { "features", json::array() },    { "labels", data.statsTrain.labelCounts },
-                 { "trainRows", data.train.rows }, { "testRows", data.test.rows } };
+    json out = { { "rows", json::array() },
+                 { "rowLabels", json::array() },
+                 { "features", json::array() },
+                 { "labels", data.statsTrain.labelCounts },
+                 { "trainRows", data.train.rows },
+                 { "testRows", data.test.rows },
+                 { "columns", data.train.columnNames },
+                 { "classNames", data.train.classNames } };
     for (int64_t r = 0; r < rows; ++r) {
         out["rows"].push_back(
                 std::vector<float>(data.train.row(r), data.train.row(r) + data.train.cols));
@@ -60,7 +71,7 @@ void printRows(const train::PreparedData& data, int64_t rows, const std::string&
                 (long long)train.rows, scale.c_str());
     std::printf("  %-6s", "label");
     for (int64_t c = 0; c < shown; ++c)
-        std::printf(" %10.10s", data.statsTrain.features[size_t(c)].name.c_str());
+        std::printf(" %10.10s", train.columnNames[size_t(c)].c_str());
     std::printf("\n");
     for (int64_t r = 0; r < rows; ++r) {
         std::printf("  %-6lld", (long long)train.labels[size_t(r)]);
@@ -72,7 +83,7 @@ void printRows(const train::PreparedData& data, int64_t rows, const std::string&
         std::printf("  ... and %lld more features\n", (long long)(train.cols - shown));
 }
 
-void printStats(const data::DatasetStats& stats)
+void printStats(const data::DatasetStats& stats, const std::vector<std::string>& classNames)
 {
     std::printf("Training features (raw values, before scaling; stored with each run)\n");
     std::printf("  %-20s %8s %8s %10s %10s %10s %10s %10s\n", "feature", "count", "missing", "mean",
@@ -80,6 +91,14 @@ void printStats(const data::DatasetStats& stats)
     const size_t shown = std::min(stats.features.size(), size_t(FeaturesShown));
     for (size_t i = 0; i < shown; ++i) {
         const data::FeatureStats& f = stats.features[i];
+        if (!f.categories.empty()) {
+            const auto top = std::max_element(f.binCounts.begin(), f.binCounts.end());
+            std::printf("  %-20.20s %8lld %8lld %zu categories, most often '%s' (%lld rows)\n",
+                        f.name.c_str(), (long long)f.count, (long long)f.missing,
+                        f.categories.size(),
+                        f.categories[size_t(top - f.binCounts.begin())].c_str(), (long long)*top);
+            continue;
+        }
         const double median = f.quantiles.empty() ? f.mean : f.quantiles[4]; // NaN when empty
         std::printf("  %-20.20s %8lld %8lld %10.4g %10.4g %10.4g %10.4g %10.4g\n", f.name.c_str(),
                     (long long)f.count, (long long)f.missing, f.mean, f.stddev, f.min, median,
@@ -92,7 +111,11 @@ void printStats(const data::DatasetStats& stats)
     for (size_t c = 0; c < stats.labelCounts.size(); ++c) {
         const double share =
                 stats.rows > 0 ? 100.0 * double(stats.labelCounts[c]) / double(stats.rows) : 0;
-        std::printf("  %-6zu %8lld  %5.1f%%\n", c, (long long)stats.labelCounts[c], share);
+        if (c < classNames.size())
+            std::printf("  %-6zu %-16.16s %8lld  %5.1f%%\n", c, classNames[c].c_str(),
+                        (long long)stats.labelCounts[c], share);
+        else
+            std::printf("  %-6zu %8lld  %5.1f%%\n", c, (long long)stats.labelCounts[c], share);
     }
 }
 
@@ -104,9 +127,9 @@ int preview(const DataArgs& args)
     auto data = train::preparePipelineData(*spec);
     if (!data)
         return reportError(data.error());
-    // The rows as the model sees them: the pipeline's imputation and scaling, fitted on the
-    // training split.
-    if (common::Result prepared = train::applyFittedPrep(*spec, *data, false); !prepared)
+    // The rows as the model sees them: the pipeline's prep (encoding, imputation, scaling, ...),
+    // fitted on the training split.
+    if (auto prepared = train::applyFittedPrep(*spec, *data, false); !prepared)
         return reportError(prepared.error());
     const int64_t rows = std::clamp<int64_t>(args.rows, 0, data->train.rows);
     if (args.json) {
@@ -116,7 +139,7 @@ int preview(const DataArgs& args)
     for (const std::string& warning : data->warnings)
         std::fprintf(stderr, "Warning: %s\n", warning.c_str());
     printRows(*data, rows, data::toString(spec->prep.scale));
-    printStats(data->statsTrain);
+    printStats(data->statsTrain, data->train.classNames);
     std::printf("%lld training rows, %lld test rows, %lld features\n", (long long)data->train.rows,
                 (long long)data->test.rows, (long long)data->train.cols);
     return ExitOk;

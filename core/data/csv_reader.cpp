@@ -1,14 +1,10 @@
 #include "data/csv_reader.h"
 
+#include "common/spelling.h"
+#include "data/line_reader.h"
+#include "data/table_builder.h"
+
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <charconv> // for std::from_chars
-#include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -18,9 +14,6 @@ namespace {
 using common::Error;
 using common::ErrorKind;
 
-// Labels are stored as float: beyond 2^24 neighbouring integers collapse.
-constexpr int64_t LabelMax = int64_t(1) << 24;
-
 std::string_view trimmed(std::string_view text)
 {
     const auto first = text.find_first_not_of(" \t");
@@ -29,21 +22,32 @@ std::string_view trimmed(std::string_view text)
     return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
-// Splits one line into fields. A quoted field may hold the delimiter and "" for a quote, but it
-// ends on its line: numeric tables have no multi-line values, and a stray quote is then reported
-// on the line where it is instead of at the end of the file. Returns false for an unterminated
-// quote or text after a closing quote, with `problem` saying which.
-bool splitLine(std::string_view line, char delimiter, std::vector<std::string>& fields,
-               std::string& problem)
+bool isBlank(char c, char delimiter)
+{
+    return (c == ' ' || c == '\t') && c != delimiter;
+}
+
+// Splits one line into fields: views into `line`, or into `scratch` for quoted fields that held
+// "" (unescaped there). A quoted field may hold the delimiter and "" for a quote, but it ends on
+// its line, so a stray quote is reported on the line where it is instead of at the end of the file.
+// Returns false for an unterminated quote or text after a closing quote, with `problem` saying
+// which.
+bool splitLine(std::string_view line, char delimiter, std::vector<Field>& fields,
+               std::string& scratch, std::string& problem)
 {
     fields.clear();
+    scratch.clear();
+    scratch.reserve(line.size()); // never reallocates below: views into it stay valid
     size_t i = 0;
     for (;;) {
-        std::string field;
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t') && line[i] != delimiter)
+        Field field;
+        while (i < line.size() && isBlank(line[i], delimiter))
             ++i;
         if (i < line.size() && line[i] == '"') {
             const size_t opening = i++;
+            const size_t start = i;
+            const size_t scratchStart = scratch.size();
+            bool escaped = false;
             for (;;) {
                 if (i >= line.size()) {
                     problem = "unterminated quote: the quote opened at column "
@@ -51,16 +55,23 @@ bool splitLine(std::string_view line, char delimiter, std::vector<std::string>& 
                     return false;
                 }
                 if (line[i] == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                    field += '"';
+                    if (!escaped)
+                        scratch.append(line.substr(start, i - start));
+                    escaped = true;
+                    scratch += '"';
                     i += 2;
                 } else if (line[i] == '"') {
-                    ++i;
                     break;
                 } else {
-                    field += line[i++];
+                    if (escaped)
+                        scratch += line[i];
+                    ++i;
                 }
             }
-            while (i < line.size() && (line[i] == ' ' || line[i] == '\t') && line[i] != delimiter)
+            field.text = escaped ? std::string_view(scratch).substr(scratchStart)
+                                 : line.substr(start, i - start);
+            ++i; // the closing quote
+            while (i < line.size() && isBlank(line[i], delimiter))
                 ++i;
             if (i < line.size() && line[i] != delimiter) {
                 problem = "unexpected text after the closing quote at column "
@@ -69,201 +80,140 @@ bool splitLine(std::string_view line, char delimiter, std::vector<std::string>& 
             }
         } else {
             const size_t end = std::min(line.find(delimiter, i), line.size());
-            field.assign(line.substr(i, end - i));
+            field.text = line.substr(i, end - i);
             i = end;
         }
-        fields.push_back(std::move(field));
+        fields.push_back(field);
         if (i >= line.size())
             return true;
         ++i; // the delimiter
     }
 }
 
-// "abc" when the whole field (spaces aside) is not a finite float.
-bool parseFeature(std::string_view field, float& value, std::string& problem)
+Error lineError(const std::string& path, int64_t line, const std::string& what)
 {
-    field = trimmed(field);
-    if (!field.empty() && field.front() == '+')
-        field.remove_prefix(1); // from_chars takes no plus sign; spreadsheets write one
-    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
-    if (ec == std::errc::result_out_of_range)
-        problem = "is out of range for a 32-bit float";
-    else if (ec != std::errc() || end != field.data() + field.size())
-        problem = "is not a number";
-    else if (!std::isfinite(value))
-        problem = "is not a finite number";
-    else
-        return true;
-    return false;
+    return Error(ErrorKind::InvalidInput, path + ':' + std::to_string(line) + ": " + what);
 }
 
-// An empty feature field or a marker spreadsheets and pandas write for "no value".
-bool isMissingMarker(std::string_view field)
+// The next line that is not blank, with the byte order mark of the first line removed.
+bool nextLine(LineReader& reader, std::string_view& line)
 {
-    field = trimmed(field);
-    if (field.empty())
-        return true;
-    for (std::string_view marker : { "na", "n/a", "nan", "null" }) {
-        if (field.size() == marker.size()
-            && std::equal(field.begin(), field.end(), marker.begin(),
-                          [](char a, char b) { return std::tolower((unsigned char)a) == b; }))
+    while (reader.next(line)) {
+        if (reader.lineNumber() == 1 && line.starts_with("\xEF\xBB\xBF"))
+            line.remove_prefix(3); // the UTF-8 byte order mark spreadsheets write
+        if (!trimmed(line).empty())
             return true;
     }
     return false;
 }
 
-bool parseLabel(std::string_view field, float& label, std::string& problem)
+// The column names (from the header, or column1.. from the first row's width) and their types
+// (declared, or inferred from the first rows). Reads from the start of the file.
+common::Expected<std::vector<TableColumn>> readSchema(const std::string& path,
+                                                      const CsvOptions& options)
 {
-    field = trimmed(field);
-    int64_t value = -1;
-    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
-    if (ec != std::errc() || end != field.data() + field.size() || value < 0) {
-        problem = "is not a class index (a non-negative integer)";
-        return false;
-    }
-    if (value >= LabelMax) {
-        problem = "is too large for a class index (at most " + std::to_string(LabelMax - 1) + ")";
-        return false;
-    }
-    label = float(value);
-    return true;
-}
-
-class CsvParser
-{
-public:
-    CsvParser(const std::string& path, const CsvOptions& options)
-        : m_path(path)
-        , m_options(options)
-    {}
-
-    common::Result header(const std::string& line, int64_t lineNumber, Dataset& dataset);
-    common::Result row(const std::string& line, int64_t lineNumber, Dataset& dataset);
-
-private:
-    Error lineError(int64_t lineNumber, const std::string& what) const
-    {
+    auto reader = LineReader::open(path);
+    TS_TRY(reader);
+    std::vector<Field> fields;
+    std::string scratch, problem;
+    std::string_view line;
+    if (!nextLine(*reader, line)) {
+        if (!reader->error().empty())
+            return Error(ErrorKind::Io, reader->error());
         return Error(ErrorKind::InvalidInput,
-                     m_path + ':' + std::to_string(lineNumber) + ": " + what);
+                     path + ": the file is empty; " + (options.header ? "a header row" : "a row")
+                             + " is needed");
+    }
+    if (!splitLine(line, options.delimiter, fields, scratch, problem))
+        return lineError(path, reader->lineNumber(), (options.header ? "header: " : "") + problem);
+
+    std::vector<TableColumn> columns(fields.size());
+    std::vector<std::vector<std::string>> samples(fields.size());
+    for (size_t i = 0; i < fields.size(); ++i) {
+        columns[i].name = options.header ? std::string(trimmed(fields[i].text))
+                                         : "column" + std::to_string(i + 1);
+        if (!options.header)
+            samples[i].emplace_back(fields[i].text);
+    }
+    for (int64_t row = options.header ? 0 : 1; row < options.inferRows && nextLine(*reader, line);
+         ++row) {
+        if (!splitLine(line, options.delimiter, fields, scratch, problem))
+            return lineError(path, reader->lineNumber(), problem);
+        for (size_t i = 0; i < std::min(fields.size(), columns.size()); ++i)
+            samples[i].emplace_back(fields[i].text);
     }
 
-    const std::string& m_path;
-    const CsvOptions& m_options;
-    std::vector<std::string> m_names; // every header field, the label column included
-    size_t m_labelIndex = 0;
-    std::vector<std::string> m_fields; // reused: one allocation for the whole file
-};
-
-common::Result CsvParser::header(const std::string& line, int64_t lineNumber, Dataset& dataset)
-{
-    std::string problem;
-    if (!splitLine(line, m_options.delimiter, m_names, problem))
-        return lineError(lineNumber, "header: " + problem);
-    std::string columns;
-    for (auto& name : m_names) {
-        name = std::string(trimmed(name));
-        columns += (columns.empty() ? "" : ", ") + name;
-    }
-    const auto label = std::find(m_names.begin(), m_names.end(), m_options.labelColumn);
-    if (label == m_names.end()) {
-        return Error(ErrorKind::NotFound,
-                     m_path + ": no column '" + m_options.labelColumn
-                             + "' in the header (columns: " + columns + ")");
-    }
-    m_labelIndex = size_t(label - m_names.begin());
-    for (size_t i = 0; i < m_names.size(); ++i) {
-        if (i != m_labelIndex)
-            dataset.columnNames.push_back(m_names[i]);
-    }
-    dataset.cols = int64_t(dataset.columnNames.size());
-    return {};
-}
-
-common::Result CsvParser::row(const std::string& line, int64_t lineNumber, Dataset& dataset)
-{
-    std::string problem;
-    if (!splitLine(line, m_options.delimiter, m_fields, problem))
-        return lineError(lineNumber, problem);
-    if (m_fields.size() != m_names.size()) {
-        return lineError(lineNumber,
-                         "row has " + std::to_string(m_fields.size()) + " fields, the header has "
-                                 + std::to_string(m_names.size()));
-    }
-    for (size_t i = 0; i < m_fields.size(); ++i) {
-        const std::string& field = m_fields[i];
-        float value = 0;
-        bool ok = false;
-        if (i == m_labelIndex && trimmed(field).empty()) {
-            problem = "is empty; every row needs a class index in the label column";
-        } else if (i == m_labelIndex) {
-            ok = parseLabel(field, value, problem);
-        } else if (isMissingMarker(field)) {
-            value = std::numeric_limits<float>::quiet_NaN();
-            ok = true;
-        } else {
-            ok = parseFeature(field, value, problem);
-        }
-        if (!ok) {
-            return Error(ErrorKind::InvalidInput,
-                         m_path + ':' + std::to_string(lineNumber) + ", column '" + m_names[i]
-                                 + "' (field " + std::to_string(i + 1) + "): '" + field + "' "
-                                 + problem);
-        }
-        if (i == m_labelIndex) {
-            dataset.labels.push_back(value);
-            dataset.classCount = std::max(dataset.classCount, int64_t(value) + 1);
-        } else {
-            dataset.features.push_back(value);
+    std::vector<std::string> names;
+    for (const TableColumn& column : columns)
+        names.push_back(column.name);
+    for (const auto& [name, kind] : options.columnTypes) {
+        const auto found = std::find(names.begin(), names.end(), name);
+        if (found == names.end()) {
+            const std::string closest = common::closestName(name, names, 2);
+            return Error(ErrorKind::NotFound,
+                         path + ": a type is declared for column '" + name
+                                 + "', which the file does not have"
+                                 + (closest.empty() ? "" : " (did you mean '" + closest + "'?)"));
         }
     }
-    ++dataset.rows;
-    return {};
-}
-
-common::Expected<std::ifstream> openFile(const std::string& path)
-{
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        return Error(ErrorKind::NotFound, path + ": no such file");
-    if (std::filesystem::is_directory(path, ec))
-        return Error(ErrorKind::InvalidInput, path + ": is a folder, not a CSV file");
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        return Error(ErrorKind::Io, path + ": cannot open: " + std::strerror(errno));
-    return file;
+    const std::string hint = "(the column's type was inferred from the first "
+            + (options.inferRows == 1 ? std::string("row")
+                                      : std::to_string(options.inferRows) + " rows")
+            + "; declare it in the source's \"columns\", e.g. {\"<name>\": \"categorical\"})";
+    for (size_t i = 0; i < columns.size(); ++i) {
+        const auto declared =
+                std::find_if(options.columnTypes.begin(), options.columnTypes.end(),
+                             [&](const auto& d) { return d.first == columns[i].name; });
+        if (declared != options.columnTypes.end()) {
+            columns[i].kind = declared->second;
+            continue;
+        }
+        std::vector<std::string_view> views(samples[i].begin(), samples[i].end());
+        columns[i].kind = inferKind(views);
+        if (columns[i].name == options.labelColumn && columns[i].kind == ColumnKind::Timestamp)
+            columns[i].kind = ColumnKind::Categorical;
+        columns[i].kindHint = hint;
+        const size_t at = columns[i].kindHint.find("<name>");
+        columns[i].kindHint.replace(at, 6, columns[i].name);
+    }
+    return columns;
 }
 
 } // namespace
 
 common::Expected<Dataset> readCsvDataset(const std::string& path, const CsvOptions& options)
 {
-    auto file = openFile(path);
-    TS_TRY(file);
+    auto columns = readSchema(path, options);
+    TS_TRY(columns);
+    auto builder = TableBuilder::create(std::move(*columns), options.labelColumn, path);
+    TS_TRY(builder);
+    auto reader = LineReader::open(path);
+    TS_TRY(reader);
 
-    Dataset dataset;
-    dataset.origin = path;
-    CsvParser parser(path, options);
-    bool haveHeader = false;
-    std::string line;
-    for (int64_t lineNumber = 1; std::getline(*file, line); ++lineNumber) {
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back(); // CRLF from Windows tools
-        if (lineNumber == 1 && line.starts_with("\xEF\xBB\xBF"))
-            line.erase(0, 3); // the UTF-8 byte order mark spreadsheets write
-        if (trimmed(line).empty())
+    RowSelector selector(options.selection);
+    std::vector<Field> fields;
+    std::string scratch, problem;
+    std::string_view line;
+    if (options.header)
+        nextLine(*reader, line);
+    for (int64_t row = 0; nextLine(*reader, line); ++row) {
+        if (!splitLine(line, options.delimiter, fields, scratch, problem))
+            return lineError(path, reader->lineNumber(), problem);
+        const int64_t slot = selector.offer(row);
+        if (slot < 0) {
+            // A skipped row is not parsed, but a ragged one still means a broken file.
+            if (fields.size() != size_t(builder->columnCount()))
+                return lineError(path, reader->lineNumber(),
+                                 "row has " + std::to_string(fields.size())
+                                         + " fields, the header has "
+                                         + std::to_string(builder->columnCount()));
             continue;
-        if (haveHeader) {
-            TS_TRY(parser.row(line, lineNumber, dataset));
-        } else {
-            TS_TRY(parser.header(line, lineNumber, dataset));
-            haveHeader = true;
         }
+        TS_TRY(builder->setRow(slot, fields, reader->lineNumber()));
     }
-    if (file->bad())
-        return Error(ErrorKind::Io, path + ": read error: " + std::strerror(errno));
-    if (!haveHeader)
-        return Error(ErrorKind::InvalidInput, path + ": the file is empty; a header row is needed");
-    return dataset;
+    if (!reader->error().empty())
+        return Error(ErrorKind::Io, reader->error());
+    return builder->finish(selector.sourceOrder());
 }
 
 } // namespace ts::data

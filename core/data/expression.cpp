@@ -255,6 +255,17 @@ std::string DeriveReport::summary() const
             + toString(firstProblem) + ")";
 }
 
+std::vector<std::string> Expression::columnsUsed() const
+{
+    std::vector<std::string> names;
+    for (const expression_impl::Node& node : m_nodes) {
+        if (node.kind == expression_impl::NodeKind::Column
+            && std::find(names.begin(), names.end(), node.column) == names.end())
+            names.push_back(node.column);
+    }
+    return names;
+}
+
 Expected<DeriveReport> deriveColumn(Dataset& data, const Expression& expression)
 {
     if (data.columnNames.empty() && data.cols > 0)
@@ -274,6 +285,13 @@ Expected<DeriveReport> deriveColumn(Dataset& data, const Expression& expression)
     Expression bound = expression;
     if (auto bindResult = bound.bind(names); !bindResult.ok())
         return std::move(bindResult).error();
+    for (const std::string& used : bound.columnsUsed()) {
+        const auto col = std::find(names.begin(), names.end(), used) - names.begin();
+        if (data.kindOf(col) == ColumnKind::Categorical)
+            return Error(ErrorKind::InvalidInput,
+                         expression.text() + ": column '" + used
+                                 + "' holds categories (text); expressions compute with numbers");
+    }
 
     DeriveReport report;
     report.column = expression.name();
@@ -294,6 +312,8 @@ Expected<DeriveReport> deriveColumn(Dataset& data, const Expression& expression)
     data.features = std::move(features);
     data.cols = colsOut;
     data.columnNames.push_back(expression.name());
+    if (!data.columnTypes.empty())
+        data.columnTypes.push_back({ ColumnKind::Numeric, {} });
     if (!data.sampleShape.empty())
         data.sampleShape = { colsOut };
     return report;

@@ -90,6 +90,9 @@ public:
     // to another table.
     common::Result bind(const std::vector<std::string>& columnNames);
 
+    // The column names the expression reads, each once, in the order they first appear.
+    std::vector<std::string> columnsUsed() const;
+
     // The value for one row (columnNames.size() floats). The expression must be bound.
     double evaluate(const float* row) const;
     // The same, also reporting the first cause of a NaN (problem is left alone when none).
@@ -124,7 +127,8 @@ struct DeriveReport
 // Binds a copy of the expression to data.columnNames and appends its value as a new last column:
 // features become rows x (cols + 1), columnNames gains the name and a non-empty sampleShape
 // becomes {cols + 1}. Fails (InvalidInput, data unchanged) when the table has no column names,
-// a name is unknown, or the new name already exists.
+// a name is unknown or names a categorical column (expressions compute with numbers), or the new
+// name already exists. A typed table's new column is Numeric.
 common::Expected<DeriveReport> deriveColumn(Dataset& data, const Expression& expression);
 
 } // namespace ts::data

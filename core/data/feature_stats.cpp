@@ -64,11 +64,42 @@ void fillHistogram(const std::vector<double>& values, FeatureStats& f)
     }
 }
 
+// Rows per category, by text: two reads of the same data give the same counts whatever their
+// codes.
+void countCategories(const Dataset& dataset, int64_t col, FeatureStats& f)
+{
+    const std::vector<std::string>& text = dataset.columnTypes[size_t(col)].categories;
+    std::vector<int64_t> perCode(text.size(), 0);
+    for (int64_t r = 0; r < dataset.rows; ++r) {
+        const float code = dataset.row(r)[col];
+        if (std::isnan(code))
+            ++f.missing;
+        else
+            ++perCode[size_t(code)];
+    }
+    std::vector<size_t> order;
+    for (size_t c = 0; c < perCode.size(); ++c) {
+        if (perCode[c] > 0)
+            order.push_back(c);
+    }
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return text[a] < text[b]; });
+    for (const size_t c : order) {
+        f.categories.push_back(text[c]);
+        f.binCounts.push_back(perCode[c]);
+        f.count += perCode[c];
+    }
+    f.mean = f.stddev = f.min = f.max = NaN;
+}
+
 FeatureStats featureStats(const Dataset& dataset, int64_t col)
 {
     FeatureStats f;
     f.name = size_t(col) < dataset.columnNames.size() ? dataset.columnNames[size_t(col)]
                                                       : "f" + std::to_string(col);
+    if (dataset.kindOf(col) == ColumnKind::Categorical) {
+        countCategories(dataset, col, f);
+        return f;
+    }
     std::vector<double> values = columnValues(dataset, col, f.missing);
     f.count = int64_t(values.size());
     if (values.empty()) {

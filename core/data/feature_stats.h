@@ -13,7 +13,9 @@
 // @endcode
 //
 // A feature without any value (all NaN) has NaN mean, stddev, min and max and empty quantiles
-// and bins.
+// and bins. A categorical feature counts its categories instead: `categories` holds their text,
+// sorted, and binCounts the rows of each (binEdges, quantiles empty; mean to max NaN); the drift
+// reference of a category is its share.
 #pragma once
 
 #include "data/dataset.h"
@@ -41,7 +43,8 @@ struct FeatureStats
     double max = 0;
     std::vector<double> quantiles;  // at StatsQuantiles: p0, p1, p5, p25, p50, p75, p95, p99, p100
     std::vector<double> binEdges;   // StatsBins + 1 edges, ascending
-    std::vector<int64_t> binCounts; // StatsBins counts
+    std::vector<int64_t> binCounts; // StatsBins counts, or one per category
+    std::vector<std::string> categories; // categorical features only, sorted
 };
 
 struct DatasetStats

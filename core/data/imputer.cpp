@@ -114,6 +114,8 @@ MissingReport findMissing(const Dataset& data)
 {
     MissingReport report;
     for (int64_t j = 0; j < data.cols && report.column < 0; ++j) {
+        if (data.kindOf(j) == ColumnKind::Categorical)
+            continue; // a missing category is encoded (fitted_prep.h), not a NaN input
         for (int64_t i = 0; i < data.rows; ++i) {
             if (!std::isnan(data.row(i)[j]))
                 continue;

@@ -52,7 +52,7 @@ private:
     std::vector<float> m_fills;
 };
 
-// The first column (in column order) that holds missing values, for messages.
+// The first numeric column (in column order) that holds missing values, for messages.
 struct MissingReport
 {
     int64_t column = -1;  // -1 when no value is missing

@@ -110,6 +110,20 @@ SplitIndices stratifiedSplit(const Dataset& data, const SplitSpec& spec)
     return split;
 }
 
+std::vector<int64_t> timestampOrder(const Dataset& data, int64_t timeColumn)
+{
+    const std::vector<int64_t>& micros = data.timeColumns[size_t(timeColumn)].micros;
+    // A missing time sorts last, as NaN does below.
+    const auto earlier = [&](int64_t a, int64_t b) {
+        const int64_t ta = micros[size_t(a)];
+        const int64_t tb = micros[size_t(b)];
+        return ta != TimeColumn::MissingTime && (tb == TimeColumn::MissingTime || ta < tb);
+    };
+    std::vector<int64_t> rows = iotaRows(data.rows);
+    std::stable_sort(rows.begin(), rows.end(), earlier);
+    return rows;
+}
+
 common::Expected<std::vector<int64_t>> timeOrder(const Dataset& data, int64_t timeColumn)
 {
     if (timeColumn < 0 || timeColumn >= data.cols) {
@@ -150,6 +164,11 @@ common::Expected<SplitIndices> splitRows(const Dataset& data, const SplitSpec& s
         split = stratifiedSplit(data, spec);
         break;
     case SplitSpec::Method::ByTime: {
+        if (spec.timestampColumn >= 0) {
+            TS_ASSERT(size_t(spec.timestampColumn) < data.timeColumns.size());
+            cut(timestampOrder(data, spec.timestampColumn), spec, split);
+            break;
+        }
         auto ordered = timeOrder(data, spec.timeColumn);
         TS_TRY(ordered);
         cut(*ordered, spec, split);
@@ -169,6 +188,8 @@ Dataset selectRows(const Dataset& data, const std::vector<int64_t>& rows)
     selected.classCount = data.classCount;
     selected.sampleShape = data.sampleShape;
     selected.columnNames = data.columnNames;
+    selected.columnTypes = data.columnTypes;
+    selected.classNames = data.classNames;
     selected.origin = data.origin + " [rows]";
     selected.features.resize(rows.size() * static_cast<size_t>(data.cols));
     selected.labels.resize(rows.size());
@@ -179,6 +200,13 @@ Dataset selectRows(const Dataset& data, const std::vector<int64_t>& rows)
             std::memcpy(selected.features.data() + i * static_cast<size_t>(data.cols),
                         data.row(source), static_cast<size_t>(data.cols) * sizeof(float));
         selected.labels[i] = data.labels[static_cast<size_t>(source)];
+    }
+    for (const TimeColumn& column : data.timeColumns) {
+        TimeColumn& times = selected.timeColumns.emplace_back();
+        times.name = column.name;
+        times.micros.reserve(rows.size());
+        for (const int64_t source : rows)
+            times.micros.push_back(column.micros[static_cast<size_t>(source)]);
     }
     return selected;
 }

@@ -54,6 +54,8 @@ struct SplitSpec
     Method method = Method::Random;
     int64_t timeColumn = -1; // feature index of the time for ByTime; ignored otherwise
     uint64_t seed = 0;       // ignored by ByTime, which does not shuffle
+    // ByTime on a time column (Dataset::timeColumns) instead: its index there, else -1.
+    int64_t timestampColumn = -1;
 };
 
 struct SplitIndices
@@ -69,16 +71,18 @@ struct SplitIndices
 // Random: the rows are permuted with the seed, then cut (see Rounding above).
 // Stratified: each class's rows (grouped by label) are permuted and cut on their own, so each
 //   split holds every class's share within one row.
-// ByTime: rows are ordered by feature `timeColumn` ascending, ties kept in row order (NaN times
+// ByTime: rows are ordered by feature `timeColumn` (or time column `timestampColumn`) ascending,
+// ties kept in row order (NaN times
 //   count as the latest), then cut without shuffling, so no training row lies in the future of a
 //   test row.
 // Fails with InvalidInput when a ratio is negative or not a number, when the ratios do not sum to
 // 1, or (ByTime) when timeColumn is not a feature index of `data`.
 common::Expected<SplitIndices> splitRows(const Dataset& data, const SplitSpec& spec);
 
-// A new Dataset holding `rows` of `data` in the given order: features and labels copied, the same
-// cols, classCount, sampleShape and columnNames, origin marked with " [rows]". Every index must
-// lie in [0, data.rows) (asserted: indices come from splitRows or shardRows, not from users).
+// A new Dataset holding `rows` of `data` in the given order: features, labels and time columns
+// copied, the same cols, classCount, sampleShape, column names and types and class names, origin
+// marked with " [rows]". Every index must lie in [0, data.rows) (asserted: indices come from
+// splitRows or shardRows, not from users).
 Dataset selectRows(const Dataset& data, const std::vector<int64_t>& rows);
 
 // The rows of [0, rowCount) that rank `rank` of `ranks` reads, sorted ascending. The rows are

@@ -23,18 +23,33 @@
 //
 // Instead of a test file, a source may carve the test rows out of the training data:
 // "split": { "test": 0.2, "method": "random" | "stratified" | "time", "timeColumn": "date",
-// "seed": 7 }. "prep" may derive columns before the split and the scaling:
-// "derive": ["bmi = weight / (height / 100) ^ 2"], and fill missing values before the scaling:
-// "impute": { "strategy": "mean" | "median" | "most_frequent" | "constant", "value": 0 } (value
-// for constant only, and required there).
+// "seed": 7 }.
+//
+// Sources. "format": "idx" (train/test: images + labels files), "csv" (train/test: { "file" },
+// with "labelColumn", "delimiter", "header": false, "inferRows") or "postgres" (train/test:
+// { "table" } or { "query" }, with "connection", a libpq connection string; credentials best come
+// from PGPASSWORD or ~/.pgpass, not the file). Table sources may declare column types,
+// "columns": { "city": "categorical", "day": "timestamp" }, and stream a selection of the
+// training rows: "sample": { "fraction": 0.1 } or { "rows": 100000 } (with "seed"), and
+// "shard": { "rank": 0, "count": 4 } (with "seed"), see data/row_selection.h.
+//
+// "prep" derives columns before the split, "derive": ["bmi = weight / (height / 100) ^ 2"], then
+// fits its transforms on the training split (data/fitted_prep.h, in this order):
+// "encode": { "city": "one_hot", "size": "ordinal", "grade": { "ordinal": ["low", "high"] } },
+// "impute": { "strategy": "mean" | "median" | "most_frequent" | "constant", "value": 0 },
+// "clip": { "income": [0, 250000], "age": { "quantiles": [0.01, 0.99] } },
+// "log": ["income"], "bucketize": { "age": [18, 30, 50], "rooms": { "quantiles": 4 } },
+// "scale": "none" | "unit" | "min-max" | "standardize".
 //
 // Relative data paths are resolved against the folder of the pipeline file. The parser names the
 // exact offending field of any mistake ("stages[2].train.batchSize: must be > 0, got 0").
 #pragma once
 
 #include "data/csv_reader.h"
+#include "data/fitted_prep.h"
 #include "data/imputer.h"
 #include "data/normalizer.h"
+#include "data/postgres_reader.h"
 #include "data/splits.h"
 #include "nn/model_factory.h"
 #include "nn/optimizer_factory.h"
@@ -48,12 +63,15 @@ namespace ts::pipeline {
 
 constexpr int SpecVersion = 1;
 
-enum class SourceFormat { Idx, Csv };
+enum class SourceFormat { Idx, Csv, Postgres };
 
+// Where one split's rows come from.
 struct SplitFiles
 {
     std::string images; // IDX: images file; CSV: the table
     std::string labels; // IDX only
+    std::string table;  // PostgreSQL: a table, or
+    std::string query;  // a query
 };
 
 // A test split carved out of the training data instead of a test file.
@@ -70,7 +88,10 @@ struct SourceSpec
     SplitFiles train;
     SplitFiles test; // empty when holdout.enabled
     HoldoutSpec holdout;
-    data::CsvOptions csv; // CSV only
+    // Table sources (CSV, PostgreSQL): label column, declared types and the selection of the
+    // training rows (the test rows are read whole).
+    data::CsvOptions csv;
+    std::string connection; // PostgreSQL only
 };
 
 struct PrepSpec
@@ -81,6 +102,16 @@ struct PrepSpec
     std::vector<std::string> derive;
     // Missing values (NaN) filled per feature, fitted on the training split, before the scaling.
     data::ImputeSpec impute;
+    std::vector<data::EncodeSpec> encode;
+    std::vector<data::ClipSpec> clip;
+    std::vector<std::string> log;
+    std::vector<data::BucketizeSpec> bucketize;
+
+    // The fitted steps of data/fitted_prep.h.
+    data::PrepTransformsSpec transforms() const
+    {
+        return { encode, impute, clip, log, bucketize, scale };
+    }
 };
 
 struct TrainSpec

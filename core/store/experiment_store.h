@@ -87,7 +87,7 @@ struct RunDetails : RunSummary
 class ExperimentStore
 {
 public:
-    static constexpr int SchemaVersion = 3;
+    static constexpr int SchemaVersion = 4;
 
     // $XDG_DATA_HOME/trainstudio/store.sqlite, or ~/.local/share/trainstudio/store.sqlite.
     static std::string defaultPath();
@@ -128,6 +128,12 @@ public:
     // The statistics saveDatasetStats stored; ErrorKind::NotFound when there are none (runs
     // stored before schema version 3, or an unknown run).
     common::Expected<data::DatasetStats> datasetStats(int64_t run, const std::string& split);
+
+    // Stores the fitted preprocessing of run `run` (FittedPrep::toJson), replacing any stored.
+    common::Result saveFittedPrep(int64_t run, const std::string& json);
+    // The document saveFittedPrep stored; ErrorKind::NotFound when there is none (runs stored
+    // before schema version 4, or an unknown run).
+    common::Expected<std::string> fittedPrep(int64_t run);
 
     // Every run, newest first.
     common::Expected<std::vector<RunSummary>> listRuns();

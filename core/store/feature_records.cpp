@@ -1,5 +1,6 @@
-// ExperimentStore: the data statistics of each run (feature_stats, label_counts), the reference
-// that drift monitoring compares served data against.
+// ExperimentStore: what a run knows of its data: the statistics of each split (feature_stats,
+// label_counts), the reference that drift monitoring compares served data against, and the fitted
+// preprocessing (fitted_preps) that turns raw rows into the model's input.
 #include "store/experiment_store.h"
 
 #include "store/experiment_store_private.h"
@@ -31,11 +32,14 @@ double numberAt(const json& object, const char* key)
 
 std::string toJson(const data::FeatureStats& f)
 {
-    return json {
-        { "count", f.count },           { "missing", f.missing },   { "mean", number(f.mean) },
-        { "stddev", number(f.stddev) }, { "min", number(f.min) },   { "max", number(f.max) },
-        { "quantiles", f.quantiles },   { "binEdges", f.binEdges }, { "binCounts", f.binCounts }
-    }.dump();
+    json j { { "count", f.count },         { "missing", f.missing },
+             { "mean", number(f.mean) },   { "stddev", number(f.stddev) },
+             { "min", number(f.min) },     { "max", number(f.max) },
+             { "quantiles", f.quantiles }, { "binEdges", f.binEdges },
+             { "binCounts", f.binCounts } };
+    if (!f.categories.empty())
+        j["categories"] = f.categories; // a categorical feature: binCounts per category
+    return j.dump();
 }
 
 common::Expected<data::FeatureStats> fromJson(const std::string& name, const std::string& text)
@@ -55,6 +59,7 @@ common::Expected<data::FeatureStats> fromJson(const std::string& name, const std
     f.quantiles = j.value("quantiles", std::vector<double>());
     f.binEdges = j.value("binEdges", std::vector<double>());
     f.binCounts = j.value("binCounts", std::vector<int64_t>());
+    f.categories = j.value("categories", std::vector<std::string>());
     return f;
 }
 
@@ -139,6 +144,31 @@ common::Expected<data::DatasetStats> ExperimentStore::datasetStats(int64_t run,
     stats.rows =
             stats.features.empty() ? labelled : stats.features[0].count + stats.features[0].missing;
     return stats;
+}
+
+common::Result ExperimentStore::saveFittedPrep(int64_t run, const std::string& json)
+{
+    auto insert = Statement::prepare(d->db.get(), d->path,
+                                     "INSERT OR REPLACE INTO fitted_preps (run_id, json) "
+                                     "VALUES (?1, ?2)");
+    TS_TRY(insert);
+    if (auto stored = insert->bind(1, run).bind(2, json).run(); !stored)
+        return std::move(stored).error().wrap("fitted prep of run " + std::to_string(run));
+    return {};
+}
+
+common::Expected<std::string> ExperimentStore::fittedPrep(int64_t run)
+{
+    auto query = Statement::prepare(d->db.get(), d->path,
+                                    "SELECT json FROM fitted_preps WHERE run_id = ?1");
+    TS_TRY(query);
+    query->bind(1, run);
+    auto row = query->step();
+    TS_TRY(row);
+    if (!*row)
+        return common::Error(common::ErrorKind::NotFound,
+                             "no fitted prep of run " + std::to_string(run) + " in " + d->path);
+    return query->textAt(0);
 }
 
 } // namespace ts::store

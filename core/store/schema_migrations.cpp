@@ -81,7 +81,17 @@ CREATE TABLE label_counts (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* Steps[] = { StepV1, StepV2, StepV3 };
+// v4: the fitted preprocessing of each run (data/fitted_prep.h), one JSON document: applying it
+// to new raw rows gives the model's input exactly as in training; the deployment bundle and the
+// data preview read it back whole.
+constexpr const char* StepV4 = R"sql(
+CREATE TABLE fitted_preps (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    json TEXT NOT NULL
+);
+)sql";
+
+constexpr const char* Steps[] = { StepV1, StepV2, StepV3, StepV4 };
 static_assert(std::size(Steps) == ExperimentStore::SchemaVersion,
               "every schema version needs exactly one migration step");
 

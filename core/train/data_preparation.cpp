@@ -5,8 +5,9 @@
 #include "data/expression.h"
 #include "data/idx_reader.h"
 #include "data/imputer.h"
-#include "data/normalizer.h"
+#include "data/postgres_reader.h"
 #include "data/splits.h"
+#include "data/table_builder.h"
 
 #include <algorithm>
 
@@ -18,12 +19,30 @@ using common::Expected;
 
 namespace {
 
+// One split's rows; the row selection (sample, shard) applies to the training rows only.
 Expected<data::Dataset> loadFiles(const pipeline::SourceSpec& source,
-                                  const pipeline::SplitFiles& files)
+                                  const pipeline::SplitFiles& files, bool training)
 {
-    if (source.format == pipeline::SourceFormat::Idx)
+    data::CsvOptions options = source.csv;
+    if (!training)
+        options.selection = {};
+    switch (source.format) {
+    case pipeline::SourceFormat::Idx:
         return data::readIdxDataset(files.images, files.labels);
-    return data::readCsvDataset(files.images, source.csv);
+    case pipeline::SourceFormat::Csv:
+        return data::readCsvDataset(files.images, options);
+    case pipeline::SourceFormat::Postgres: {
+        data::PostgresSource postgres;
+        postgres.connection = source.connection;
+        postgres.table = files.table;
+        postgres.query = files.query;
+        postgres.labelColumn = options.labelColumn;
+        postgres.columnTypes = options.columnTypes;
+        postgres.selection = options.selection;
+        return data::readPostgresDataset(postgres);
+    }
+    }
+    return Error(ErrorKind::Internal, "unknown source format");
 }
 
 // Appends every derived column to `dataset`; NaN rows become warnings, not errors.
@@ -52,14 +71,28 @@ common::Result holdOut(const pipeline::PipelineSpec& spec, PreparedData& data)
         const auto& names = data.train.columnNames;
         const std::string& wanted = spec.source.holdout.timeColumn;
         const auto found = std::find(names.begin(), names.end(), wanted);
-        if (found == names.end()) {
-            const std::string closest = common::closestName(wanted, names, 2);
+        const auto& times = data.train.timeColumns;
+        const auto time = std::find_if(times.begin(), times.end(),
+                                       [&](const data::TimeColumn& t) { return t.name == wanted; });
+        if (found == names.end() && time != times.end()) {
+            split.timestampColumn = time - times.begin();
+        } else if (found == names.end()) {
+            std::vector<std::string> candidates = names;
+            for (const data::TimeColumn& t : times)
+                candidates.push_back(t.name);
+            const std::string closest = common::closestName(wanted, candidates, 2);
             return Error(ErrorKind::InvalidInput,
                          spec.origin + ": stages.source.split.timeColumn: no column '" + wanted
                                  + "' in " + data.train.origin
                                  + (closest.empty() ? "" : " (did you mean '" + closest + "'?)"));
+        } else {
+            if (data.train.kindOf(found - names.begin()) != data::ColumnKind::Numeric)
+                return Error(ErrorKind::InvalidInput,
+                             spec.origin + ": stages.source.split.timeColumn: column '" + wanted
+                                     + "' of " + data.train.origin
+                                     + " holds categories, not times or numbers");
+            split.timeColumn = found - names.begin();
         }
-        split.timeColumn = found - names.begin();
     }
     auto rows = data::splitRows(data.train, split);
     if (!rows)
@@ -80,7 +113,7 @@ common::Result holdOut(const pipeline::PipelineSpec& spec, PreparedData& data)
 Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec, bool withStats)
 {
     PreparedData data;
-    auto train = loadFiles(spec.source, spec.source.train);
+    auto train = loadFiles(spec.source, spec.source.train, true);
     if (!train)
         return std::move(train).error().wrap(spec.origin + ": training data");
     data.train = std::move(*train);
@@ -88,10 +121,12 @@ Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec, b
     if (spec.source.holdout.enabled) {
         TS_TRY(holdOut(spec, data));
     } else {
-        auto test = loadFiles(spec.source, spec.source.test);
+        auto test = loadFiles(spec.source, spec.source.test, false);
         if (!test)
             return std::move(test).error().wrap(spec.origin + ": test data");
         data.test = std::move(*test);
+        if (common::Result aligned = data::remapClasses(data.test, data.train.classNames); !aligned)
+            return std::move(aligned).error().wrap(spec.origin + ": test data");
         TS_TRY(deriveColumns(spec, data.test, data.warnings));
     }
     if (withStats) {
@@ -110,8 +145,10 @@ Expected<int64_t> createRunWithStats(store::ExperimentStore& store, const store:
     common::Result saved = store.saveDatasetStats(*id, "train", data.statsTrain);
     if (saved)
         saved = store.saveDatasetStats(*id, "test", data.statsTest);
+    if (saved && !data.prepJson.empty())
+        saved = store.saveFittedPrep(*id, data.prepJson);
     if (!saved) {
-        Error error = std::move(saved).error().wrap("storing the data statistics of run "
+        Error error = std::move(saved).error().wrap("storing the data statistics and prep of run "
                                                     + std::to_string(*id));
         (void)store.finishRun(*id, store::RunStatus::Failed, error.message());
         return error;
@@ -140,22 +177,43 @@ common::Result checkNoMissing(const pipeline::PipelineSpec& spec, const data::Da
                          + "); add prep.impute, e.g. {\"strategy\": \"median\"}");
 }
 
+// Images have no column names; the fitted prep matches columns by name, so they get the names
+// the statistics give them ("f0", "f1", ...).
+void nameColumns(data::Dataset& data)
+{
+    if (!data.columnNames.empty() || data.cols == 0)
+        return;
+    for (int64_t j = 0; j < data.cols; ++j)
+        data.columnNames.push_back("f" + std::to_string(j));
+}
+
 } // namespace
 
-common::Result applyFittedPrep(const pipeline::PipelineSpec& spec, PreparedData& data,
-                               bool refuseMissing)
+Expected<data::FittedPrep> applyFittedPrep(const pipeline::PipelineSpec& spec, PreparedData& data,
+                                           bool refuseMissing)
 {
-    if (refuseMissing && spec.prep.impute.strategy == data::ImputeStrategy::None) {
+    // Missing numbers without prep.impute are refused on the raw values, where the message can
+    // name the column the user knows (the scaling would spread a NaN over the whole column), and
+    // again after the encoding, which makes an unseen ordinal category NaN.
+    const bool refuse = refuseMissing && spec.prep.impute.strategy == data::ImputeStrategy::None;
+    if (refuse) {
         TS_TRY(checkNoMissing(spec, data.train, "training"));
         TS_TRY(checkNoMissing(spec, data.test, "test"));
     }
-    const auto imputer = data::Imputer::fit(data.train, spec.prep.impute);
-    imputer.apply(data.train);
-    imputer.apply(data.test);
-    const auto normalizer = data::Normalizer::fit(data.train, spec.prep.scale);
-    normalizer.apply(data.train);
-    normalizer.apply(data.test);
-    return {};
+    nameColumns(data.train);
+    nameColumns(data.test);
+    auto prep = data::FittedPrep::fit(data.train, spec.prep.transforms());
+    if (!prep)
+        return std::move(prep).error().wrap(spec.origin + ": stages.prep");
+    if (common::Result applied = prep->apply(data.train); !applied)
+        return std::move(applied).error().wrap(spec.origin + ": stages.prep");
+    if (common::Result applied = prep->apply(data.test); !applied)
+        return std::move(applied).error().wrap(spec.origin + ": stages.prep");
+    if (refuse) {
+        TS_TRY(checkNoMissing(spec, data.train, "training"));
+        TS_TRY(checkNoMissing(spec, data.test, "test"));
+    }
+    return prep;
 }
 
 } // namespace ts::train

@@ -5,6 +5,7 @@
 #include "common/result.h"
 #include "data/dataset.h"
 #include "data/feature_stats.h"
+#include "data/fitted_prep.h"
 #include "pipeline/pipeline_spec.h"
 #include "store/experiment_store.h"
 
@@ -24,6 +25,8 @@ struct PreparedData
     // raw statistics stay valid when a later run changes its scaling.
     data::DatasetStats statsTrain;
     data::DatasetStats statsTest;
+    // The fitted prep of applyFittedPrep (FittedPrep::toJson), stored with the run; empty before.
+    std::string prepJson;
 };
 
 // 1. reads the training source (and the test file, when the spec names one);
@@ -35,17 +38,19 @@ struct PreparedData
 common::Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec,
                                                    bool withStats = true);
 
-// Creates `run` in `store` and stores the statistics of `data` with it. When the statistics
-// cannot be stored the run is marked failed (as a failed metric write does) and the error is
+// Creates `run` in `store` and stores the statistics and the fitted prep of `data` with it. When
+// they cannot be stored the run is marked failed (as a failed metric write does) and the error is
 // returned.
 common::Expected<int64_t> createRunWithStats(store::ExperimentStore& store,
                                              const store::NewRun& run, const PreparedData& data);
 
-// Step 2 of a run: fits the imputation and the scaling of spec.prep on the training split and
-// applies both to both splits. Without prep.impute, missing values (NaN) are refused with an
-// error naming the first column that has them, since they would turn the loss into NaN;
+// Step 2 of a run: fits the transforms of spec.prep (data/fitted_prep.h: encoding, imputation,
+// clipping, log, buckets, scaling) on the training split and applies them to both splits, whose
+// features become the model's numeric input. Returns the fitted prep, which the run stores.
+// Without prep.impute, missing values (NaN) left after the encoding are refused with an error
+// naming the first column that has them, since they would turn the loss into NaN;
 // `refuseMissing` false keeps them (data preview shows the rows as they are).
-common::Result applyFittedPrep(const pipeline::PipelineSpec& spec, PreparedData& data,
-                               bool refuseMissing = true);
+common::Expected<data::FittedPrep> applyFittedPrep(const pipeline::PipelineSpec& spec,
+                                                   PreparedData& data, bool refuseMissing = true);
 
 } // namespace ts::train

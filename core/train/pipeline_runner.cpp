@@ -243,14 +243,17 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
         return Error(ErrorKind::InvalidInput,
                      spec.origin + ": training data (" + p.train.origin
                              + ") has fewer than 2 classes; a classifier needs at least 2");
+
+    // 2. Prep, fitted on the training split only (encode, impute, clip, log, buckets, scale);
+    // the model's input is what it gives.
+    auto prep = applyFittedPrep(spec, p);
+    TS_TRY(prep);
+    p.prepJson = prep->toJson();
     const std::vector<int64_t> sampleShape = p.train.sampleShape.empty()
             ? std::vector<int64_t> { p.train.cols }
             : p.train.sampleShape;
     if (common::Result fits = nn::checkModelFits(spec.train.model, sampleShape); !fits)
         return std::move(fits).error().wrap(spec.origin + ": stages.train.model");
-
-    // 2. Prep, fitted on the training split only: impute, then scale.
-    TS_TRY(applyFittedPrep(spec, p));
 
     // 3. Backend and model.
     auto selection = tensor::selectBackend(options.device.value_or(spec.train.device),

@@ -179,7 +179,7 @@ void TstPipelineParser::invalidPipelines_data()
                                          << "stages[0].source.train.labels: is required";
     QTest::newRow("unknown source format")
             << replaced(R"("format": "idx")", R"("format": "parquet")")
-            << "stages[0].source.format: unknown value 'parquet'; expected one of: idx, csv";
+            << "stages[0].source.format: unknown value 'parquet'; expected one of: idx, csv, postgres";
     QTest::newRow("unknown device")
             << replaced(R"("device": "cpu")", R"("device": "tpu")")
             << "stages[2].train.device: unknown value 'tpu'; expected one of: auto, cpu, cuda";
@@ -205,7 +205,7 @@ void TstPipelineParser::invalidPipelines_data()
             << "trainstudio: pipeline spec version 2 is newer than this TrainStudio supports (1)";
     QTest::newRow("a split and a test file")
             << replaced(R"("format": "idx",)", R"("format": "idx", "split": { "test": 0.2 },)")
-            << "stages[0].source.split: give either a test file ('test') or a split, not both";
+            << "stages[0].source.split: give either a test source ('test') or a split, not both";
     QTest::newRow("time column for a random split")
             << replaced(R"("test":  { "images": "/abs/test-x.gz", "labels": "/abs/test-y.gz" })",
                         R"("split": { "test": 0.2, "timeColumn": "day" })")

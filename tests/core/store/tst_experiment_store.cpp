@@ -108,8 +108,8 @@ private slots:
         const std::string storeFile = path.toStdString();
         QCOMPARE(queryRaw(storeFile,
                           "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-                 QStringList({ "confusion_matrices", "experiments", "feature_stats", "label_counts",
-                               "metrics", "params", "runs" }));
+                 QStringList({ "confusion_matrices", "experiments", "feature_stats", "fitted_preps",
+                               "label_counts", "metrics", "params", "runs" }));
         QCOMPARE(queryRaw(storeFile, "PRAGMA user_version"),
                  QStringList { QString::number(ExperimentStore::SchemaVersion) });
         // WAL persists in the file: the studio reads while a run writes.
