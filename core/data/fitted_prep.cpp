@@ -1,5 +1,5 @@
-// FittedPrep: the columns it works on and apply (fit is in fitted_prep_fit.cpp, the JSON form in
-// fitted_prep_json.cpp).
+// FittedPrep: the steps on the encoded columns and apply. Fit is in fitted_prep_fit.cpp, the JSON
+// form in fitted_prep_json.cpp (writing) and fitted_prep_from_json.cpp (reading).
 #include "data/fitted_prep.h"
 
 #include "common/assert.h"

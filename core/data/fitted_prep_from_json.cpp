@@ -99,8 +99,8 @@ public:
     {
         if (array(value, path).size() != size)
             corrupt(path,
-                    std::to_string(value.size()) + " values, where " + std::to_string(size)
-                            + " are needed");
+                    std::to_string(size) + (size == 1 ? " value" : " values") + " expected, not "
+                            + std::to_string(value.size()));
         std::vector<float> values;
         for (size_t i = 0; i < size; ++i)
             values.push_back(floating(value[i], indexed(path, i)));
@@ -181,7 +181,7 @@ private:
             corrupt(m_path + ".step",
                     "'" + name + "' after '" + Order[size_t(m_rank)]
                             + "'; the steps run in the order encode, impute, "
-                              "clip, log, bucketize, scale, the last two once");
+                              "clip, log, bucketize, scale, with one impute and one scale at most");
         m_rank = rank;
         return rank;
     }
@@ -265,6 +265,10 @@ private:
             if (input.kind == ColumnKind::Categorical && !m_named.count("encode\n" + input.name))
                 corrupt("steps", "no encode step for the categorical input '" + input.name + "'");
         m_s.nameOutputs();
+        std::set<std::string> names;
+        for (const std::string& name : m_s.outputs)
+            if (!names.insert(name).second)
+                corrupt("steps", "two encoded columns would be named '" + name + "'");
     }
 
     void readClip(const json& step)

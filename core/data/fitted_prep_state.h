@@ -1,5 +1,6 @@
-// The fitted values of a FittedPrep (data/fitted_prep.h), shared by fitted_prep.cpp (fit, apply)
-// and fitted_prep_json.cpp (toJson, fromJson). Not part of the core API.
+// The fitted values of a FittedPrep (data/fitted_prep.h), shared by the files that implement it:
+// fitted_prep.cpp (apply), fitted_prep_fit.cpp (fit), fitted_prep_json.cpp (toJson) and
+// fitted_prep_from_json.cpp (fromJson). Not part of the core API.
 //
 // Everything the steps need is stored here as plain values, so that a prep read back from JSON
 // runs exactly the code and the numbers of the prep that was fitted. That is why impute and scale

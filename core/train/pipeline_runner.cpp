@@ -138,6 +138,30 @@ std::vector<std::pair<std::string, std::string>> optimizerParams(const nn::Optim
     return params;
 }
 
+// One parameter per fitted step and column ("prep.encode.city" = "one_hot"), so runs can be
+// filtered and compared by their prep.
+std::vector<std::pair<std::string, std::string>> transformParams(const pipeline::PrepSpec& prep)
+{
+    std::vector<std::pair<std::string, std::string>> params;
+    for (const data::EncodeSpec& e : prep.encode)
+        params.push_back({ "prep.encode." + e.column,
+                           e.kind == data::EncodeKind::OneHot ? "one_hot" : "ordinal" });
+    for (const data::ClipSpec& c : prep.clip)
+        params.push_back({ "prep.clip." + c.column,
+                           std::string(c.quantiles ? "quantiles " : "") + decimal(c.lower) + " "
+                                   + decimal(c.upper) });
+    for (const std::string& column : prep.log)
+        params.push_back({ "prep.log." + column, "log1p" });
+    for (const data::BucketizeSpec& b : prep.bucketize) {
+        std::string bounds;
+        for (double bound : b.bounds)
+            bounds += (bounds.empty() ? "" : " ") + decimal(bound);
+        params.push_back({ "prep.bucketize." + b.column,
+                           b.quantiles > 0 ? std::to_string(b.quantiles) + " quantiles" : bounds });
+    }
+    return params;
+}
+
 std::vector<std::pair<std::string, std::string>> runParams(const pipeline::PipelineSpec& spec,
                                                            const RunStart& start)
 {
@@ -171,6 +195,15 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
         params.push_back({ "prep.impute.value", decimal(spec.prep.impute.value) });
     for (size_t i = 0; i < spec.prep.derive.size(); ++i)
         params.push_back({ "prep.derive." + std::to_string(i), spec.prep.derive[i] });
+    const auto prepParams = transformParams(spec.prep);
+    params.insert(params.end(), prepParams.begin(), prepParams.end());
+    const auto& source = spec.source;
+    params.push_back({ "source.format", source.format == pipeline::SourceFormat::Idx ? "idx"
+                                                : source.format == pipeline::SourceFormat::Csv
+                                                ? "csv"
+                                                : "postgres" });
+    if (!source.csv.selection.keepsEverything())
+        params.push_back({ "source.selection", source.csv.selection.describe() });
     if (spec.source.holdout.enabled) {
         const auto& h = spec.source.holdout;
         const char* method = h.split.method == data::SplitSpec::Method::Stratified ? "stratified"

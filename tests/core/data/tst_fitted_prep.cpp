@@ -247,6 +247,22 @@ private slots:
         QVERIFY(test.columnTypes.empty());
     }
 
+    void imputeFillsAnUnseenOrdinalCategory()
+    {
+        // Ordinal gives NaN for what training never saw, and impute (fitted on the encoded
+        // indices) fills it: here with the most frequent training index, M = 1.
+        const data::Dataset train = table({ categorical("size", { "S", "M", "L", "M" }) });
+        const auto prep =
+                data::FittedPrep::fit(train,
+                                      Spec().encode("size", EncodeKind::Ordinal, { "S", "M", "L" })
+                                              .impute(ImputeStrategy::MostFrequent)
+                                              .value);
+        QVERIFY(prep);
+        data::Dataset test = table({ categorical("size", { "XL", "", "L" }) }, "test.csv");
+        QVERIFY(prep->apply(test));
+        COMPARE_FLOATS(test.features, (std::vector<float> { 1, 1, 2 }));
+    }
+
     void matchesCategoriesByTextNotCode()
     {
         // A second read numbers the same texts differently, and its dictionary may name more.
@@ -601,6 +617,9 @@ private slots:
         QCOMPARE(restored->toJson(), json);
         QCOMPARE(restored->outputColumns(), fitted->outputColumns());
         QCOMPARE(restored->classNames(), fitted->classNames());
+        data::FittedPrep copy;
+        copy = *restored;
+        QCOMPARE(copy.toJson(), json);
 
         for (const bool otherCodes : { false, true }) {
             data::Dataset fresh = raw("served.csv", otherCodes);
@@ -673,7 +692,7 @@ private slots:
         QTest::newRow("scale offsets of the wrong size")
                 << "\"offsets\": [0, 0, 0]"
                 << "\"offsets\": [0, 0]"
-                << "steps[3].offsets: 2 values, where 3 are needed";
+                << "steps[3].offsets: 3 values expected, not 2";
         QTest::newRow("a one-hot category listed twice")
                 << "[\"a\", \"b\"]"
                 << "[\"a\", \"a\"]"
@@ -691,12 +710,27 @@ private slots:
                 << "\"step\": \"scale\""
                 << "\"step\": \"clip\""
                 << "steps[3].step: 'clip' after 'bucketize'; the steps run in the order encode, "
-                   "impute, clip, log, bucketize, scale, the last two once";
+                   "impute, clip, log, bucketize, scale, with one impute and one scale at most";
         QTest::newRow("a categorical input without its encode step")
                 << "{\"step\": \"encode\", \"column\": \"c\", \"kind\": \"one_hot\", "
                    "\"categories\": [\"a\", \"b\"]}, "
                 << ""
                 << "steps: no encode step for the categorical input 'c'";
+        QTest::newRow("a second scale step")
+                << "\"factors\": [1, 1, 1]}"
+                << "\"factors\": [1, 1, 1]}, {\"step\": \"scale\"}"
+                << "steps[4].step: 'scale' after 'scale'; the steps run in the order encode, "
+                   "impute, clip, log, bucketize, scale, with one impute and one scale at most";
+        QTest::newRow("a column and a one-hot category of the same name")
+                << "{\"name\": \"x\", \"kind\": \"numeric\"}"
+                << "{\"name\": \"c=a\", \"kind\": \"numeric\"}, {\"name\": \"x\", \"kind\": "
+                   "\"numeric\"}"
+                << "steps: two encoded columns would be named 'c=a'";
+        QTest::newRow("impute fills of the wrong size")
+                << "{\"step\": \"clip\""
+                << "{\"step\": \"impute\", \"strategy\": \"mean\", \"fills\": [1]}, {\"step\": "
+                   "\"clip\""
+                << "steps[1].fills: 3 values expected, not 1";
         QTest::newRow("a step on a column that is no input")
                 << "\"column\": \"x\", \"lower\""
                 << "\"column\": \"y\", \"lower\""
