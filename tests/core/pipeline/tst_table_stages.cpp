@@ -93,9 +93,8 @@ private slots:
 
     void postgresSource()
     {
-        const QString text = replaced(
-                R"("format": "csv", "train": { "file": "shop.csv" })",
-                R"("format": "postgres", "connection": "host=db dbname=lab",
+        const QString text = replaced(R"("format": "csv", "train": { "file": "shop.csv" })",
+                                      R"("format": "postgres", "connection": "host=db dbname=lab",
                    "train": { "query": "SELECT * FROM shop WHERE day < '2024-06-01'" })");
         auto spec = pipeline::parsePipeline(text.toStdString(), "p.json", "/data");
         QVERIFY2(spec.ok(), spec.ok() ? "" : spec.error().message().c_str());
@@ -131,17 +130,23 @@ private slots:
         QTest::newRow("a shard without its count")
                 << replaced(R"(, "count": 4)", "") << "stages[0].source.shard.count: is required";
         QTest::newRow("a two-character delimiter")
-                << replaced(R"("labelColumn": "kind")", R"("labelColumn": "kind", "delimiter": ";;")")
+                << replaced(R"("labelColumn": "kind")",
+                            R"("labelColumn": "kind", "delimiter": ";;")")
                 << "stages[0].source.delimiter: must be a single character other than a quote or "
                    "a line break";
         QTest::newRow("header as text")
                 << replaced(R"("labelColumn": "kind")", R"("labelColumn": "kind", "header": "no")")
                 << "stages[0].source.header: must be true or false, got a string";
-        QTest::newRow("a postgres source with a table and a query")
-                << replaced(R"("format": "csv", "train": { "file": "shop.csv" })",
-                            R"("format": "postgres", "train": { "table": "t", "query": "SELECT 1" })")
-                << "stages[0].source.train.table: give either a table (\"table\": \"fashion\") or "
-                   "a query (\"query\": \"SELECT ...\"), not both or neither";
+        QTest::newRow("a postgres source with a table and a query") << replaced(
+                R"("format": "csv", "train": { "file": "shop.csv" })",
+                R"("format": "postgres", "train": { "table": "t", "query": "SELECT 1" })")
+                                                                    << "stages[0].source.train."
+                                                                       "table: give either a table "
+                                                                       "(\"table\": \"fashion\") "
+                                                                       "or "
+                                                                       "a query (\"query\": "
+                                                                       "\"SELECT ...\"), not both "
+                                                                       "or neither";
         QTest::newRow("a postgres source with a file")
                 << replaced(R"("format": "csv")", R"("format": "postgres")")
                 << "stages[0].source.train.table: give either a table (\"table\": \"fashion\") or "
