@@ -5,6 +5,7 @@
 #include "data/table_builder.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <string_view>
 #include <vector>
 
@@ -179,6 +180,21 @@ common::Expected<std::vector<TableColumn>> readSchema(const std::string& path,
     return columns;
 }
 
+// Rows read before the reader estimates how many the file holds.
+constexpr int64_t EstimateRows = 1024;
+
+// The rows `selection` will keep of a file of `fileBytes` whose first `rows` rows took
+// `bytes`, with a little room for longer rows further down.
+int64_t expectedRows(const RowSelection& selection, int64_t rows, int64_t bytes,
+                     uintmax_t fileBytes)
+{
+    double expected = double(fileBytes) / (double(bytes) / double(rows)) * 1.05;
+    expected *= selection.fraction / selection.shardCount;
+    if (selection.sampleRows > 0)
+        expected = std::min(expected, double(selection.sampleRows));
+    return int64_t(expected) + 1;
+}
+
 } // namespace
 
 common::Expected<Dataset> readCsvDataset(const std::string& path, const CsvOptions& options)
@@ -196,7 +212,15 @@ common::Expected<Dataset> readCsvDataset(const std::string& path, const CsvOptio
     std::string_view line;
     if (options.header)
         nextLine(*reader, line);
+    std::error_code ec;
+    const auto fileBytes = std::filesystem::file_size(path, ec);
+    int64_t bytesSeen = 0;
     for (int64_t row = 0; nextLine(*reader, line); ++row) {
+        if (row < EstimateRows) {
+            bytesSeen += int64_t(line.size()) + 1;
+            if (row + 1 == EstimateRows && !ec)
+                builder->reserve(expectedRows(options.selection, row + 1, bytesSeen, fileBytes));
+        }
         if (!splitLine(line, options.delimiter, fields, scratch, problem))
             return lineError(path, reader->lineNumber(), problem);
         const int64_t slot = selector.offer(row);

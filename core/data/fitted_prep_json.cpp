@@ -1,23 +1,29 @@
 // FittedPrep::toJson and fromJson: the stored form of a fitted prep.
 //
 //   {"version": 1,
-//    "inputs": [{"name": "age", "kind": "numeric"}, {"name": "city", "kind": "categorical"}],
+//    "inputs": [{"name": "age", "kind": "numeric"}, {"name": "city", "kind": "categorical"},
+//               {"name": "income", "kind": "numeric"}],
 //    "steps": [{"step": "encode", "column": "city", "kind": "one_hot",
 //               "categories": ["Lyon", "Paris"]},
-//              {"step": "impute", "strategy": "median", "fills": [31.0, 0.0, 0.0]},
+//              {"step": "impute", "strategy": "median", "fills": [45.0, 0.0, 0.5, 2.375]},
 //              {"step": "clip", "column": "age", "lower": 18.0, "upper": 90.0},
-//              {"step": "log", "column": "age"},
-//              {"step": "bucketize", "column": "age", "bounds": [3.0, 3.5]},
-//              {"step": "scale", "kind": "min-max", "offsets": [...], "factors": [...]}],
-//    "outputs": ["age", "city=Lyon", "city=Paris"],
-//    "classNames": []}
+//              {"step": "log", "column": "income"},
+//              {"step": "bucketize", "column": "income", "bounds": [1.1816048622131348]},
+//              {"step": "scale", "kind": "min-max", "offsets": [30.0, 0.0, 0.0, 0.0],
+//               "factors": [0.03125, 1.0, 1.0, 1.0]}],
+//    "outputs": ["age", "city=Lyon", "city=Paris", "income"],
+//    "classNames": ["no", "yes"]}
+//
+// (toJson writes it on one line.) Impute fills and scale offsets and factors are per encoded
+// column, as "outputs" lists them (a unit scale has one offset and one factor for all).
 //
 // Steps appear in the order they run (encode, impute, clip, log, bucketize, scale); impute and
 // scale at most once, encode once per categorical input. Column indices are never stored: steps
 // name their column, so the document reads on its own. Numbers are written as the shortest
 // decimal that reads back to the same double (floats are widened to double first, which is
 // exact), so a restored prep computes the same bits. JSON has no NaN or infinity: NaN is written
-// as null, infinities as the strings "inf" and "-inf".
+// as null, infinities as the strings "inf" and "-inf". fromJson (fitted_prep_from_json.cpp)
+// checks all of it against the inputs.
 #include "data/fitted_prep.h"
 
 #include "data/fitted_prep_state.h"

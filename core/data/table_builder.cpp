@@ -266,6 +266,15 @@ common::Result TableBuilder::setRow(int64_t slot, const std::vector<Field>& fiel
     return {};
 }
 
+void TableBuilder::reserve(int64_t rows)
+{
+    Dataset& data = m_state->data;
+    data.features.reserve(size_t(rows * data.cols));
+    data.labels.reserve(size_t(rows));
+    for (TimeColumn& column : data.timeColumns)
+        column.micros.reserve(size_t(rows));
+}
+
 int64_t TableBuilder::rows() const
 {
     return m_state->data.rows;

@@ -63,6 +63,10 @@ public:
     // for messages. On error nothing of the row is kept.
     common::Result setRow(int64_t slot, const std::vector<Field>& fields, int64_t number);
 
+    // Room for `rows` rows, so a large table grows without copying itself (and without the
+    // doubled peak memory of growing by copies).
+    void reserve(int64_t rows);
+
     int64_t rows() const;
     int64_t columnCount() const; // every column of the source, label included
 

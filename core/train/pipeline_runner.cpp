@@ -296,11 +296,15 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
     p.selection = std::move(*selection);
     tensor::Backend& backend = *p.selection.backend;
     p.model = nn::buildModel(spec.train.model, backend, sampleShape, classes, spec.train.seed);
-    p.start = {
-        0,           {},           backend.name(), p.selection.note,    p.train.rows,
-        p.test.rows, p.train.cols, classes,        p.model->describe(), p.model->parameterCount()
-    };
-    p.start.warnings = std::move(p.warnings); // after the assignment above, which clears them
+    p.start.backend = backend.name();
+    p.start.backendNote = p.selection.note;
+    p.start.trainRows = p.train.rows;
+    p.start.testRows = p.test.rows;
+    p.start.features = p.train.cols;
+    p.start.classes = classes;
+    p.start.model = p.model->describe();
+    p.start.parameters = p.model->parameterCount();
+    p.start.warnings = std::move(p.warnings);
     return p;
 }
 
