@@ -57,29 +57,38 @@ fi
 
 "$here/stop-server.sh" "$dir"
 
-# Unix socket paths are limited to 107 bytes: a deep build tree gets its socket in /tmp.
-socket_dir=$dir
-if (( ${#dir} + 20 > 107 )); then
-  socket_dir=$(mktemp -d /tmp/ts-pg.XXXXXX)
-fi
 mkdir -p "$dir"
 touch "$dir/.trainstudio-test-cluster" # stop-server.sh removes only directories with this mark
-echo "$socket_dir" >"$dir/socket-dir"
+# The server's files (data directory, log, socket) live in DIR, unless the server user cannot
+# reach it (a build tree under /root, mode 700): then in a folder of its own under /tmp.
+server_dir=$dir
 if [[ ${#run_as_server[@]} -gt 0 ]]; then
-  chown postgres: "$dir" "$socket_dir"
+  chown postgres: "$dir"
+  if ! "${run_as_server[@]}" test -w "$dir" 2>/dev/null; then
+    server_dir=$(mktemp -d /tmp/ts-pg.XXXXXX)
+    chown postgres: "$server_dir"
+  fi
 fi
-cd "$dir" # the server user must be able to enter the working directory
+echo "$server_dir" >"$dir/server-dir"
+# Unix socket paths are limited to 107 bytes: a deep build tree gets its socket in /tmp.
+socket_dir=$server_dir
+if (( ${#server_dir} + 20 > 107 )); then
+  socket_dir=$(mktemp -d /tmp/ts-pg.XXXXXX)
+  [[ ${#run_as_server[@]} -eq 0 ]] || chown postgres: "$socket_dir"
+fi
+echo "$socket_dir" >"$dir/socket-dir"
+cd "$server_dir" # the server user must be able to enter the working directory
 
-pwfile=$dir/superuser-password
+pwfile=$server_dir/superuser-password
 (umask 077 && echo "$admin_password" >"$pwfile")
 [[ ${#run_as_server[@]} -eq 0 ]] || chown postgres: "$pwfile"
 # --no-sync and fsync=off: a throwaway cluster needs no durability, and syncing is slow.
-"${run_as_server[@]}" "$bin/initdb" --pgdata="$dir/data" --username=postgres \
-  --auth=scram-sha-256 --pwfile="$pwfile" --encoding=UTF8 --locale=C --no-sync >"$dir/initdb.log" \
-  || { cat "$dir/initdb.log" >&2; fail "initdb failed (log above)"; }
+"${run_as_server[@]}" "$bin/initdb" --pgdata="$server_dir/data" --username=postgres \
+  --auth=scram-sha-256 --pwfile="$pwfile" --encoding=UTF8 --locale=C --no-sync \
+  >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; fail "initdb failed (log above)"; }
 rm -f "$pwfile"
 
-cat >>"$dir/data/postgresql.conf" <<EOF
+cat >>"$server_dir/data/postgresql.conf" <<EOF
 
 # trainstudio test cluster (tests/postgres/start-server.sh)
 listen_addresses = ''
@@ -90,11 +99,11 @@ synchronous_commit = off
 full_page_writes = off
 EOF
 # Passwords on the socket too: the tests check that a wrong one is refused.
-echo "local all all scram-sha-256" >"$dir/data/pg_hba.conf"
+echo "local all all scram-sha-256" >"$server_dir/data/pg_hba.conf"
 
-"${run_as_server[@]}" "$bin/pg_ctl" --pgdata="$dir/data" --log="$dir/server.log" --wait \
-  --timeout=60 start >/dev/null \
-  || { tail -n 30 "$dir/server.log" >&2 || true; fail "the server did not start (log above)"; }
+"${run_as_server[@]}" "$bin/pg_ctl" --pgdata="$server_dir/data" --log="$server_dir/server.log" \
+  --wait --timeout=60 start >/dev/null \
+  || { tail -n 30 "$server_dir/server.log" >&2 || true; fail "the server did not start (log above)"; }
 
 PGPASSWORD=$admin_password "$psql" --quiet --no-psqlrc --set=ON_ERROR_STOP=1 \
   --host="$socket_dir" --port="$port" --username=postgres --dbname=postgres >/dev/null <<'EOF'

@@ -18,9 +18,10 @@ if [[ ! -e $dir/.trainstudio-test-cluster ]]; then
   exit 1
 fi
 
-if [[ -f $dir/data/postmaster.pid ]]; then
+server_dir=$(cat "$dir/server-dir" 2>/dev/null || echo "$dir")
+if [[ -f $server_dir/data/postmaster.pid ]]; then
   pg_ctl=""
-  version=$(cat "$dir/data/PG_VERSION" 2>/dev/null || true)
+  version=$(cat "$server_dir/data/PG_VERSION" 2>/dev/null || true)
   for candidate in "/usr/lib/postgresql/$version/bin/pg_ctl" "$(command -v pg_ctl || true)"; do
     if [[ -n $candidate && -x $candidate ]]; then
       pg_ctl=$candidate
@@ -31,21 +32,23 @@ if [[ -f $dir/data/postmaster.pid ]]; then
   [[ $(id -u) -ne 0 ]] || run_as_server=(runuser -u postgres --)
   if [[ -n $pg_ctl ]]; then
     # fast: roll back the sessions and stop; immediate if that hangs (a test left a session busy).
-    "${run_as_server[@]}" "$pg_ctl" --pgdata="$dir/data" --mode=fast --wait --timeout=30 stop \
+    "${run_as_server[@]}" "$pg_ctl" --pgdata="$server_dir/data" --mode=fast --wait --timeout=30 stop \
       >/dev/null 2>&1 \
-      || "${run_as_server[@]}" "$pg_ctl" --pgdata="$dir/data" --mode=immediate --wait stop \
+      || "${run_as_server[@]}" "$pg_ctl" --pgdata="$server_dir/data" --mode=immediate --wait stop \
         >/dev/null 2>&1 || true
   fi
-  pid=$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)
+  pid=$(head -n 1 "$server_dir/data/postmaster.pid" 2>/dev/null || true)
   if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null \
-    && [[ $(cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ') == *"$dir/data"* ]]; then
+    && [[ $(cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ') == *"$server_dir/data"* ]]; then
     echo "stop-server: the server (pid $pid) of $dir did not stop" >&2
     exit 1
   fi
 fi
 
 socket_dir=$(cat "$dir/socket-dir" 2>/dev/null || true)
-if [[ $socket_dir == /tmp/ts-pg.* ]]; then
-  rm -rf "$socket_dir"
-fi
+for own in "$socket_dir" "$server_dir"; do
+  if [[ $own == /tmp/ts-pg.* ]]; then
+    rm -rf "$own"
+  fi
+done
 rm -rf "$dir"
