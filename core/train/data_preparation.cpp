@@ -103,8 +103,12 @@ common::Result holdOut(const pipeline::PipelineSpec& spec, PreparedData& data)
                              + std::to_string(data.train.rows)
                              + " rows, too few to hold out a test split of "
                              + std::to_string(split.test));
+    const std::string origin = data.train.origin;
     data.test = data::selectRows(data.train, rows->test);
     data.train = data::selectRows(data.train, rows->train);
+    // Messages about a row then say which split it is a row of.
+    data.train.origin = origin + " (training split)";
+    data.test.origin = origin + " (test split)";
     return {};
 }
 

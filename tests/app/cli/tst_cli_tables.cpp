@@ -144,6 +144,61 @@ private slots:
         QVERIFY(!QFile::exists(store)); // nothing stored
     }
 
+    // A fitted transform that cannot be fitted stops the run before the store, in one line
+    // naming the step, the column and what is wrong.
+    void badPrep_data()
+    {
+        QTest::addColumn<QString>("prep");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("clip of an unknown column")
+                << R"("clip": { "nn": [0, 1] })"
+                << "stages.prep: clip.nn: no column 'nn' in %1/prep.csv (training split) (did "
+                   "you mean 'n'?)";
+        QTest::newRow("log of a value below -1")
+                << R"("log": ["n"])"
+                << "stages.prep: log.n: row 1 of %1/prep.csv (training split) holds -2, and "
+                   "ln(1 + x) needs x > -1; clip the column above -1 first";
+        QTest::newRow("one-hot of a numeric column")
+                << R"("encode": { "n": "one_hot" })"
+                << "stages.prep: encode.n: column 'n' is numeric; encode takes a categorical "
+                   "column";
+        QTest::newRow("buckets of a text column")
+                << R"("bucketize": { "c": [1, 2] })"
+                << "stages.prep: bucketize.c: column 'c' is categorical; bucketize takes a "
+                   "numeric column (encode turns categories into numbers)";
+        QTest::newRow("an ordinal order missing a category")
+                << R"("encode": { "c": { "ordinal": ["a"] } })"
+                << "stages.prep: encode.c: order misses 'b', seen in training; add it to the "
+                   "order";
+    }
+    void badPrep()
+    {
+        QFETCH(QString, prep);
+        QFETCH(QString, message);
+        const QString d = m_dir.path();
+        QFile data(d + "/prep.csv");
+        QVERIFY(data.open(QIODevice::WriteOnly));
+        data.write("n,c,label\n-2,a,x\n-2,b,y\n3,a,x\n4,b,y\n-2,a,x\n-2,b,y\n");
+        data.close();
+        QFile pipeline(d + "/prep.json");
+        QVERIFY(pipeline.open(QIODevice::WriteOnly));
+        pipeline.write(QString(R"({ "trainstudio": 1, "name": "prep", "stages": [
+            { "source": { "format": "csv", "train": { "file": "prep.csv" },
+                          "split": { "test": 0.5, "method": "stratified" } } },
+            { "prep": { %1 } },
+            { "train": { "model": { "type": "mlp", "hidden": [4] },
+                         "optimizer": { "type": "sgd", "learningRate": 0.1 } } } ] })")
+                               .arg(prep)
+                               .toUtf8());
+        pipeline.close();
+        const QString store = d + "/never.sqlite";
+        const auto o = runCli({ "run", d + "/prep.json", "--store", store }, d);
+        QCOMPARE(o.exitCode, 2);
+        QCOMPARE(o.err.count('\n'), 1);
+        QVERIFY2(o.err.contains(message.arg(d)), qPrintable(o.err));
+        QVERIFY(!QFile::exists(store));
+    }
+
 private:
     QTemporaryDir m_dir;
 };
