@@ -119,7 +119,6 @@ void readTableOptions(ObjectReader& stage, SourceSpec& source)
     const std::string label = "label", comma = ",";
     source.csv.labelColumn = stage.string("labelColumn", &label);
     readColumnTypes(stage, source.csv);
-    readSelection(stage, source.csv.selection);
     if (source.format == SourceFormat::Postgres) {
         const std::string environment;
         const json* connection = stage.optional("connection");
@@ -158,6 +157,7 @@ SourceSpec readSource(ObjectReader& stage, const std::string& baseDir)
     } else {
         source.test = readSplit(stage, "test", source.format, baseDir);
     }
+    readSelection(stage, source.csv.selection);
     if (source.format != SourceFormat::Idx)
         readTableOptions(stage, source);
     stage.finish();

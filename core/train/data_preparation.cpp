@@ -27,8 +27,26 @@ Expected<data::Dataset> loadFiles(const pipeline::SourceSpec& source,
     if (!training)
         options.selection = {};
     switch (source.format) {
-    case pipeline::SourceFormat::Idx:
-        return data::readIdxDataset(files.images, files.labels);
+    case pipeline::SourceFormat::Idx: {
+        auto images = data::readIdxDataset(files.images, files.labels);
+        if (!images || options.selection.keepsEverything())
+            return images;
+        // IDX files are read whole (they fit in memory); the selection then keeps the same
+        // rows a streaming source would.
+        data::RowSelector selector(options.selection);
+        std::vector<int64_t> slotRows;
+        for (int64_t row = 0; row < images->rows; ++row) {
+            const int64_t slot = selector.offer(row);
+            if (slot == int64_t(slotRows.size()))
+                slotRows.push_back(row);
+            else if (slot >= 0)
+                slotRows[size_t(slot)] = row;
+        }
+        std::sort(slotRows.begin(), slotRows.end());
+        data::Dataset selected = data::selectRows(*images, slotRows);
+        selected.origin = images->origin;
+        return selected;
+    }
     case pipeline::SourceFormat::Csv:
         return data::readCsvDataset(files.images, options);
     case pipeline::SourceFormat::Postgres: {

@@ -100,6 +100,28 @@ private slots:
         QCOMPARE(preview["testRows"].toInt(), 200);
     }
 
+    // Images are read whole, then the same selection keeps rank 0's half of the training set;
+    // the test set is read whole.
+    void imageSourceShard()
+    {
+        QFile source(TS_SOURCE_DIR "/resources/pipelines/quickstart.json");
+        QVERIFY(source.open(QIODevice::ReadOnly));
+        QByteArray text = source.readAll();
+        text.replace(R"("format": "idx",)",
+                     R"("format": "idx", "shard": { "rank": 0, "count": 2, "seed": 1 },)");
+        const QString path = m_dir.path() + "/shard.json";
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(text);
+        out.close();
+        const auto o = runCli({ "data", "preview", path, "--json", "--rows", "0" }, m_dir.path());
+        QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+        const QJsonObject preview = QJsonDocument::fromJson(o.out.toUtf8()).object();
+        const int train = preview["trainRows"].toInt();
+        QVERIFY2(train > 29500 && train < 30500, qPrintable(QString::number(train)));
+        QCOMPARE(preview["testRows"].toInt(), 10000);
+    }
+
     void badTypedInputs_data()
     {
         QTest::addColumn<QByteArray>("csv");
