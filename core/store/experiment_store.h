@@ -6,7 +6,8 @@
 // this program knows, without modifying it.
 //
 // Tables: experiments, runs, params, metrics (v1), confusion_matrices (v2), feature_stats and
-// label_counts (v3: the data statistics of each run, the drift reference). A metric point is keyed
+// label_counts (v3: the data statistics of each run, the drift reference), fitted_preps (v4: the
+// fitted preprocessing of each run, data/fitted_prep.h). A metric point is keyed
 // by (run, name, worker, step): appending a point that is already stored is a no-op, so a replayed
 // batch never duplicates rows.
 //
