@@ -23,6 +23,7 @@
 #include "data/feature_stats.h" // for DatasetStats
 
 #include <cstdint>
+#include <climits>
 #include <map>
 #include <memory>
 #include <span>
@@ -78,6 +79,76 @@ struct RunSummary
     std::map<std::string, double> finalMetrics;
 };
 
+// A chart's request for one metric of one run: the points of `workers` (empty = every worker)
+// with step in [firstStep, lastStep], at most `maxPoints` per worker (LTTB-downsampled, lttb.h;
+// 0 = every point). A chart asks for its pixel width over the visible range and gets full detail
+// once zoomed in far enough.
+struct SeriesRequest
+{
+    int64_t run = 0;
+    std::string name;
+    std::vector<int> workers;
+    int64_t firstStep = INT64_MIN;
+    int64_t lastStep = INT64_MAX;
+    size_t maxPoints = 0;
+};
+
+// The points of one worker, by step; `storedPoints` counts those in the range before
+// downsampling.
+struct Series
+{
+    int worker = 0;
+    std::vector<MetricPoint> points;
+    int64_t storedPoints = 0;
+};
+
+// Something that happened to a run, for the timeline: "worker 2 lost", "resumed from step 400",
+// "straggler: worker 3 is 2.4x slower than the median".
+struct RunEvent
+{
+    int64_t id = 0; // assigned by the store, ascending
+    int64_t run = 0;
+    double time = 0;  // Unix seconds
+    std::string kind; // "started", "worker_lost", "resumed", "straggler", ...
+    int worker = -1;  // the worker it concerns, -1 for the whole run
+    std::string message;
+};
+
+// A rank of a distributed run: where it ran.
+struct WorkerInfo
+{
+    int rank = 0;
+    std::string agent;  // the agent that ran it ("" for the local process)
+    std::string device; // "cpu", "cuda:0", ...
+    std::string host;
+};
+
+// How stale the updates a parameter server applied were: counts[s] updates of staleness s
+// (server version at apply minus the version the worker pulled), per worker.
+struct StalenessHistogram
+{
+    std::map<int, std::vector<int64_t>> counts; // worker -> counts by staleness
+};
+
+// Filters and orders runs by any parameter or final metric. A key is "param:<name>",
+// "metric:<name>" or one of the run's own fields: "id", "name", "experiment", "status",
+// "created_at". Values compare as numbers when both sides are numbers, else as text.
+struct RunCondition
+{
+    enum class Op { Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual, Contains };
+    std::string key;
+    Op op = Op::Equal;
+    std::string value;
+};
+
+struct RunQuery
+{
+    std::vector<RunCondition> where; // all must hold; a run without the key fails the condition
+    std::string orderBy = "id";      // a key as above; runs without it sort last
+    bool descending = true;
+    size_t limit = 0; // 0 = every run
+};
+
 struct RunDetails : RunSummary
 {
     std::string pipelineJson;
@@ -95,6 +166,10 @@ public:
 
     // Opens (creating the file and its folder if needed) and migrates the store at `path`.
     static common::Expected<std::unique_ptr<ExperimentStore>> open(const std::string& path);
+    // Opens an existing store for reading only (the studio's charts): it never writes, never
+    // migrates (an older schema is refused with a message naming both versions), and in WAL mode
+    // it never blocks a writer nor waits for one.
+    static common::Expected<std::unique_ptr<ExperimentStore>> openReadOnly(const std::string& path);
 
     ~ExperimentStore();
     ExperimentStore(const ExperimentStore&) = delete;
@@ -143,6 +218,27 @@ public:
     // The points of one metric of one run and worker, by step.
     common::Expected<std::vector<MetricPoint>> metricSeries(int64_t run, const std::string& name,
                                                             int worker = 0);
+
+    // Charts (metric_queries.cpp). One Series per worker that has points in the range, by worker.
+    common::Expected<std::vector<Series>> series(const SeriesRequest& request);
+    // Per-worker throughput: series() of "samples_per_second" over every worker.
+    common::Expected<std::vector<Series>> throughput(int64_t run, int64_t firstStep,
+                                                     int64_t lastStep, size_t maxPoints);
+
+    // The runs table (run_queries.cpp): runs with their params and final metrics, filtered and
+    // ordered. InvalidInput naming the key when a key is not of a known form.
+    common::Expected<std::vector<RunDetails>> findRuns(const RunQuery& query);
+
+    // Events, workers and staleness of distributed runs (run_records.cpp).
+    common::Expected<int64_t> addEvent(const RunEvent& event); // returns the event id
+    // The events of `run` with id > afterId, in order (a timeline polls with the last id seen).
+    common::Expected<std::vector<RunEvent>> events(int64_t run, int64_t afterId = 0);
+    common::Result registerWorker(int64_t run, const WorkerInfo& worker); // replaces the rank's
+    common::Expected<std::vector<WorkerInfo>> workers(int64_t run);
+    // Adds the staleness of applied updates of `worker` to the run's histogram, in one
+    // transaction (counts accumulate across calls).
+    common::Result recordStaleness(int64_t run, int worker, std::span<const int64_t> staleness);
+    common::Expected<StalenessHistogram> stalenessHistogram(int64_t run);
 
 private:
     struct Private;

@@ -1,0 +1,1 @@
+#include "store/metric_writer.h"

@@ -1,0 +1,1 @@
+#include "store/experiment_store.h"
