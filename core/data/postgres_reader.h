@@ -41,9 +41,9 @@ namespace ts::data {
 
 struct PostgresSource
 {
-    std::string connection;  // libpq connection string or URI; "" = libpq's environment only
-    std::string table;       // a table name ("fashion" or "lab.fashion"), or
-    std::string query;       // a SELECT; exactly one of table and query is set
+    std::string connection; // libpq connection string or URI; "" = libpq's environment only
+    std::string table;      // a table name ("fashion" or "lab.fashion"), or
+    std::string query;      // a SELECT; exactly one of table and query is set
     std::string labelColumn = "label";
     // Declared column types override the server's (a numeric code that is really a category).
     std::vector<std::pair<std::string, ColumnKind>> columnTypes;

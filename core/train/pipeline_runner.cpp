@@ -198,10 +198,10 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
     const auto prepParams = transformParams(spec.prep);
     params.insert(params.end(), prepParams.begin(), prepParams.end());
     const auto& source = spec.source;
-    params.push_back({ "source.format", source.format == pipeline::SourceFormat::Idx ? "idx"
-                                                : source.format == pipeline::SourceFormat::Csv
-                                                ? "csv"
-                                                : "postgres" });
+    params.push_back({ "source.format",
+                       source.format == pipeline::SourceFormat::Idx           ? "idx"
+                               : source.format == pipeline::SourceFormat::Csv ? "csv"
+                                                                              : "postgres" });
     if (!source.csv.selection.keepsEverything())
         params.push_back({ "source.selection", source.csv.selection.describe() });
     if (spec.source.holdout.enabled) {
