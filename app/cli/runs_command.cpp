@@ -1,6 +1,7 @@
 #include "runs_command.h"
 
 #include "cli_common.h"
+#include "export_command.h"
 #include "progress_bar.h"
 #include "store/experiment_store.h"
 
@@ -191,6 +192,7 @@ void addRunsCommand(CLI::App& app, int& exitCode)
         addStoreOption(*sub, args->store);
         sub->add_flag("--json", args->json, "Print one JSON object (for scripts)");
     }
+    addExportCommand(*runs, exitCode);
     list->callback([args, &exitCode] { exitCode = listRuns(*args); });
     show->callback([args, &exitCode] { exitCode = showRun(*args); });
 }

@@ -58,12 +58,20 @@ qint64 MetricSeriesModel::run() const
 
 common::Result MetricSeriesModel::load(store::ExperimentStore& store, qint64 run)
 {
-    auto series = store.metricSeries(run, d->metricName.toStdString());
+    // A chart is a few hundred pixels wide: the store sends at most MaxPoints per series, picked
+    // by LTTB so the curve keeps its shape and its spikes (store/lttb.h).
+    store::SeriesRequest request;
+    request.run = run;
+    request.name = d->metricName.toStdString();
+    request.workers = { 0 };
+    request.maxPoints = MaxPoints;
+    auto series = store.series(request);
     if (!series) {
         clear();
         return std::move(series).error().wrap(d->metricName.toStdString());
     }
-    std::vector<QPointF> points = toPoints(*series);
+    std::vector<QPointF> points =
+            series->empty() ? std::vector<QPointF>() : toPoints(series->front().points);
     if (run == d->run && extends(points, d->points)) {
         const int first = rowCount();
         const int last = int(points.size()) - 1;

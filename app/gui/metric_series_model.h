@@ -23,6 +23,9 @@ class MetricSeriesModel final : public QAbstractTableModel
 
 public:
     enum Column { StepColumn, ValueColumn, ColumnCount };
+    // The most points a series holds: more than a chart has pixels across. Longer series are
+    // downsampled by the store (LTTB).
+    static constexpr size_t MaxPoints = 2000;
 
     // A model for the metric `metricName` ("train_loss", ...) of worker 0.
     explicit MetricSeriesModel(const QString& metricName, QObject* parent = nullptr);
@@ -32,7 +35,9 @@ public:
     // The run shown, or -1 after clear().
     qint64 run() const;
 
-    // Reads the series of `run` from `store`; on failure the model is left empty.
+    // Reads the series of `run` from `store`, downsampled to MaxPoints; on failure the model is
+    // left empty. A live run that only appended points (and needs no downsampling yet) grows
+    // by inserted rows, so the chart does not redraw from scratch.
     common::Result load(store::ExperimentStore& store, qint64 run);
     void clear();
 

@@ -14,7 +14,9 @@ namespace ts::store {
 
 // The indices (ascending) of the points LTTB keeps of the series (x[i], y[i]), x ascending.
 // Every index when threshold >= x.size() or threshold < 3 (then nothing to pick from).
-// y values that are NaN (a diverged loss) ... see lttb.cpp for their treatment.
+// NaN y values (a diverged loss, stored as NULL) are skipped in the bucket means and never win a
+// bucket, unless the whole bucket is NaN: then its first point is kept, so the chart shows the
+// gap. A kept NaN point is not the anchor of the next triangle; the last finite one is.
 std::vector<size_t> lttbIndices(std::span<const double> x, std::span<const double> y,
                                 size_t threshold);
 

@@ -3,6 +3,7 @@
 #include "nn/model_factory.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/data_preparation.h"
+#include "train/store_sink.h"
 
 #include <nlohmann/json.hpp>
 
@@ -22,85 +23,6 @@ using common::Expected;
 using common::Result;
 
 namespace {
-
-double unixNow()
-{
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
-}
-
-// Streams metric points into the store in transactions of BatchSize points. A failed write
-// stops training (cancelled() turns true) and is reported by the runner.
-class StoreSink final : public MetricSink
-{
-public:
-    static constexpr size_t BatchSize = 64;
-
-    StoreSink(store::ExperimentStore& store, int64_t run, RunListener* listener,
-              const std::atomic<bool>* cancel)
-        : m_store(store)
-        , m_run(run)
-        , m_listener(listener)
-        , m_cancel(cancel)
-    {}
-
-    void onMetric(const std::string& name, int64_t step, double value) override
-    {
-        m_pending.push_back({ m_run, name, 0, step, value, unixNow() });
-        if (m_pending.size() >= BatchSize)
-            flush();
-    }
-
-    void onProgress(const Progress& progress) override
-    {
-        if (m_listener)
-            m_listener->onProgress(progress);
-    }
-
-    // Per-class precision, recall and F1 become metric points ("test_f1_class3"), the
-    // confusion matrix goes to its own table.
-    void onEvaluation(int64_t step, const ClassificationReport& report) override
-    {
-        for (int64_t c = 0; c < report.classes; ++c) {
-            const std::string suffix = "_class" + std::to_string(c);
-            const auto i = static_cast<size_t>(c);
-            onMetric("test_precision" + suffix, step, report.precision[i]);
-            onMetric("test_recall" + suffix, step, report.recall[i]);
-            onMetric("test_f1" + suffix, step, report.f1[i]);
-        }
-        onMetric("test_macro_f1", step, report.macroF1);
-        flush();
-        if (m_failure)
-            return;
-        if (Result r = m_store.saveConfusionMatrix(m_run, step, report.classes, report.confusion);
-            !r)
-            m_failure = std::move(r).error();
-    }
-
-    bool cancelled() const override
-    {
-        return m_failure.has_value() || (m_cancel && m_cancel->load());
-    }
-
-    void flush()
-    {
-        if (m_pending.empty() || m_failure)
-            return;
-        if (Result r = m_store.appendMetrics(m_pending); !r)
-            m_failure = std::move(r).error();
-        m_pending.clear();
-    }
-
-    std::optional<Error>& failure() { return m_failure; }
-
-private:
-    store::ExperimentStore& m_store;
-    int64_t m_run;
-    RunListener* m_listener;
-    const std::atomic<bool>* m_cancel;
-    std::vector<store::MetricPoint> m_pending;
-    std::optional<Error> m_failure;
-};
 
 // Six significant digits: "0.05", "1e-08" (std::to_string would print 1e-8 as "0.000000").
 std::string decimal(double value)
@@ -317,7 +239,10 @@ Expected<RunOutcome> trainRun(const pipeline::PipelineSpec& spec, Prepared& p,
 {
     const RunStart& start = p.start;
     const std::string runName = "run " + std::to_string(start.runId);
-    StoreSink sink(store, start.runId, listener, options.cancel);
+    auto writer = store::MetricWriter::open(store.path());
+    if (!writer)
+        return std::move(writer).error().wrap(runName);
+    StoreSink sink(store, std::move(*writer), start.runId, listener, options.cancel);
     TrainOptions trainOptions { spec.train.epochs, spec.train.batchSize, spec.train.seed,
                                 spec.train.optimizer, spec.train.logEvery };
     trainOptions.checkpointEvery = start.checkpointEvery;

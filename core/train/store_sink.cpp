@@ -1,0 +1,73 @@
+#include "train/store_sink.h"
+
+#include "train/pipeline_runner.h" // for RunListener
+
+#include <chrono>
+
+namespace ts::train {
+namespace {
+
+double unixNow()
+{
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+}
+
+} // namespace
+
+StoreSink::StoreSink(store::ExperimentStore& store, std::unique_ptr<store::MetricWriter> writer,
+                     int64_t run, RunListener* listener, const std::atomic<bool>* cancel)
+    : m_store(store)
+    , m_writer(std::move(writer))
+    , m_run(run)
+    , m_listener(listener)
+    , m_cancel(cancel)
+{}
+
+void StoreSink::onMetric(const std::string& name, int64_t step, double value)
+{
+    if (m_failure)
+        return;
+    if (common::Result r = m_writer->append({ m_run, name, 0, step, value, unixNow() }); !r)
+        m_failure = std::move(r).error();
+}
+
+void StoreSink::onProgress(const Progress& progress)
+{
+    if (m_listener)
+        m_listener->onProgress(progress);
+}
+
+void StoreSink::onEvaluation(int64_t step, const ClassificationReport& report)
+{
+    for (int64_t c = 0; c < report.classes; ++c) {
+        const std::string suffix = "_class" + std::to_string(c);
+        const auto i = static_cast<size_t>(c);
+        onMetric("test_precision" + suffix, step, report.precision[i]);
+        onMetric("test_recall" + suffix, step, report.recall[i]);
+        onMetric("test_f1" + suffix, step, report.f1[i]);
+    }
+    onMetric("test_macro_f1", step, report.macroF1);
+    flush();
+    if (m_failure)
+        return;
+    if (common::Result r =
+                m_store.saveConfusionMatrix(m_run, step, report.classes, report.confusion);
+        !r)
+        m_failure = std::move(r).error();
+}
+
+bool StoreSink::cancelled() const
+{
+    return m_failure.has_value() || (m_cancel && m_cancel->load());
+}
+
+void StoreSink::flush()
+{
+    if (m_failure)
+        return;
+    if (common::Result r = m_writer->flush(); !r)
+        m_failure = std::move(r).error();
+}
+
+} // namespace ts::train
