@@ -70,6 +70,10 @@ inline common::Error sqliteError(sqlite3* db, int rc, const std::string& path,
     std::string message = path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     if ((rc & 0xff) == SQLITE_NOTADB)
         message += " (not a TrainStudio store; move it aside or choose another store file)";
+    else if ((rc & 0xff) == SQLITE_FULL)
+        message += " (the disk is full; nothing of this write was stored; free some space)";
+    else if ((rc & 0xff) == SQLITE_BUSY)
+        message += " (another process kept the store locked for over 5 s; try again)";
     return common::Error(errorKindOf(rc), std::move(message), where);
 }
 

@@ -1,0 +1,133 @@
+// The experiment store on a full disk: the test mounts a tiny tmpfs of its own and writes metrics
+// until a commit fails. The failure must be a clear I/O error naming the store, the points must
+// stay pending, the file must stay consistent and readable with every committed batch, and once
+// space is freed the pending points must go in.
+#include "store/metric_writer.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QFile>
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+#include <sqlite3.h>
+
+#include <unistd.h>
+
+using namespace ts;
+
+namespace {
+
+// Mounts a tmpfs of `size` on `dir` for the lifetime of the object.
+class TinyFilesystem
+{
+public:
+    TinyFilesystem(const QString& dir, const QString& size)
+        : m_dir(dir)
+    {
+        m_mounted =
+                QProcess::execute("mount", { "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir })
+                == 0;
+    }
+    ~TinyFilesystem()
+    {
+        if (m_mounted)
+            QProcess::execute("umount", { m_dir });
+    }
+    bool mounted() const { return m_mounted; }
+
+private:
+    QString m_dir;
+    bool m_mounted = false;
+};
+
+int64_t rowCount(const QString& path)
+{
+    sqlite3* db = nullptr;
+    int64_t rows = -1;
+    if (sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr)
+        == SQLITE_OK) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM metrics", -1, &stmt, nullptr) == SQLITE_OK
+            && sqlite3_step(stmt) == SQLITE_ROW)
+            rows = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+    return rows;
+}
+
+} // namespace
+
+class TestStoreDiskFull final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void fullDiskIsAClearErrorAndLosesNothing()
+    {
+        if (geteuid() != 0)
+            QSKIP("mounting the test's tiny tmpfs needs root (CI runs the tests as root)");
+        QTemporaryDir dir;
+        TinyFilesystem tiny(dir.path(), "320k");
+        QVERIFY2(tiny.mounted(), "mount -t tmpfs failed");
+        // A filler file takes part of the space, so that deleting it frees room later.
+        const QString filler = dir.filePath("filler");
+        {
+            QFile f(filler);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QVERIFY(f.write(QByteArray(64 * 1024, 'x')) == 64 * 1024);
+        }
+        const QString path = dir.filePath("store.sqlite");
+        store::MetricWriter::Options options;
+        options.batchRows = 1000000; // commits on flush() only
+        auto writer = store::MetricWriter::open(path.toStdString(), options);
+        QVERIFY2(writer, writer ? "" : writer.error().message().c_str());
+        auto run = (*writer)->store().createRun({ "full", "disk", "{}", "cpu", {} });
+        QVERIFY(run);
+
+        constexpr int64_t Points = 200;
+        int64_t committed = 0;
+        common::Result failed;
+        for (int64_t batch = 0; batch < 10000 && failed; ++batch) {
+            for (int64_t i = 0; i < Points; ++i) {
+                const int64_t step = batch * Points + i;
+                QVERIFY((*writer)->append({ *run, "a_rather_long_metric_name_for_the_index", 0,
+                                            step, double(step), double(step) }));
+            }
+            failed = (*writer)->flush();
+            if (failed)
+                ++committed;
+        }
+        QVERIFY2(!failed, "the tiny filesystem never filled up");
+        QCOMPARE(failed.error().kind(), common::ErrorKind::Io);
+        const QString message = QString::fromStdString(failed.error().message());
+        QVERIFY2(message.contains(path) && message.contains("disk is full"), qPrintable(message));
+        QCOMPARE((*writer)->pending(), size_t(Points)); // kept for a retry
+        QVERIFY(committed > 0);
+        qInfo("%lld batches committed, then: %s", static_cast<long long>(committed),
+              qPrintable(message));
+
+        // The file is consistent and holds exactly the committed batches.
+        {
+            auto reader = store::ExperimentStore::open(path.toStdString());
+            QVERIFY2(reader, reader ? "" : reader.error().message().c_str());
+            auto series = (*reader)->metricSeries(*run, "a_rather_long_metric_name_for_the_index");
+            QVERIFY(series);
+            QCOMPARE(int64_t(series->size()), committed * Points);
+        }
+        QCOMPARE(rowCount(path), committed * Points);
+
+        // Space freed: the pending points go in.
+        QVERIFY(QFile::remove(filler));
+        const common::Result retried = (*writer)->flush();
+        QVERIFY2(retried, retried ? "" : retried.error().message().c_str());
+        QCOMPARE((*writer)->pending(), size_t(0));
+        QCOMPARE(rowCount(path), (committed + 1) * Points);
+        writer->reset(); // close the store before the filesystem goes
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStoreDiskFull)
+
+#include "tst_store_disk_full.moc"
