@@ -15,16 +15,6 @@
 namespace ts::store {
 namespace {
 
-// The run columns readRun() expects, then `tail` (WHERE / ORDER BY). Listings leave the pipeline
-// out: it can be large and only the details view shows it.
-std::string runQuery(bool withPipeline, const char* tail)
-{
-    return std::string("SELECT r.id, e.name, r.name, r.status, r.backend, r.created_at, "
-                       "r.finished_at, r.error, ")
-            + (withPipeline ? "r.pipeline_json" : "''")
-            + " FROM runs r JOIN experiments e ON e.id = r.experiment_id " + tail;
-}
-
 // SQLite documents that a bare column next to max() comes from the row holding the maximum, so
 // this reads the value at the highest step without a self-join.
 constexpr const char* FinalMetricsSql = "SELECT run_id, name, value, max(step) FROM metrics "
@@ -47,7 +37,41 @@ std::optional<RunStatus> statusFromString(const std::string& text)
     return std::nullopt;
 }
 
-// NULL is how SQLite stores NaN (see the schema).
+// Why a read-only open refuses a file of schema version `version`, or nothing when it can read
+// it. The reader cannot migrate, so it names the tool that can.
+std::optional<common::Error> refuseVersion(int64_t version, const std::string& path)
+{
+    const std::string versions = "store schema version " + std::to_string(version);
+    const std::string ours = std::to_string(ExperimentStore::SchemaVersion);
+    if (version == 0) {
+        return common::Error(common::ErrorKind::Corrupt,
+                             path
+                                     + ": not a TrainStudio store (it has no schema version); "
+                                       "choose another store file");
+    }
+    if (version < ExperimentStore::SchemaVersion) {
+        return common::Error(common::ErrorKind::Unsupported,
+                             path + ": " + versions + " is older than this TrainStudio reads ("
+                                     + ours + "); open it once with trainstudio-cli to upgrade");
+    }
+    if (version > ExperimentStore::SchemaVersion) {
+        return common::Error(common::ErrorKind::Unsupported,
+                             path + ": " + versions + " is newer than this TrainStudio supports ("
+                                     + ours + "); use a newer TrainStudio");
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::string runQuery(bool withPipeline, const char* tail)
+{
+    return std::string("SELECT r.id, e.name, r.name, r.status, r.backend, r.created_at, "
+                       "r.finished_at, r.error, ")
+            + (withPipeline ? "r.pipeline_json" : "''")
+            + " FROM runs r JOIN experiments e ON e.id = r.experiment_id " + tail;
+}
+
 double valueAt(const Statement& row, int column)
 {
     return row.isNull(column) ? std::numeric_limits<double>::quiet_NaN() : row.doubleAt(column);
@@ -73,8 +97,6 @@ common::Expected<RunDetails> readRun(const Statement& row, const std::string& pa
     run.pipelineJson = row.textAt(8);
     return run;
 }
-
-} // namespace
 
 std::string toString(RunStatus status)
 {
@@ -126,7 +148,10 @@ common::Expected<std::unique_ptr<ExperimentStore>> ExperimentStore::open(const s
     auto d = std::make_unique<Private>();
     d->path = path;
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+    // NOMUTEX: an ExperimentStore is used by one thread at a time (see the header), so SQLite's
+    // per-call connection mutex only costs time.
+    const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                    nullptr);
     d->db.reset(raw); // owned even when the open failed: SQLite may still allocate a handle
     if (rc != SQLITE_OK)
@@ -143,6 +168,39 @@ common::Expected<std::unique_ptr<ExperimentStore>> ExperimentStore::open(const s
     TS_TRY(exec(db, path, "PRAGMA journal_mode = WAL"));
     TS_TRY(exec(db, path, "PRAGMA synchronous = NORMAL"));
     d->schemaVersion = ExperimentStore::SchemaVersion;
+    return std::unique_ptr<ExperimentStore>(new ExperimentStore(std::move(d)));
+}
+
+common::Expected<std::unique_ptr<ExperimentStore>>
+ExperimentStore::openReadOnly(const std::string& path)
+{
+    // SQLite's own message for a missing file ("unable to open database file") does not say
+    // which of the file, its folder or the permissions is the problem.
+    if (std::error_code ec; !std::filesystem::exists(path, ec)) {
+        return common::Error(common::ErrorKind::NotFound,
+                             path
+                                     + ": no store file there; run a training first or choose "
+                                       "another store file");
+    }
+    auto d = std::make_unique<Private>();
+    d->path = path;
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    d->db.reset(raw);
+    if (rc != SQLITE_OK)
+        return sqliteError(raw, rc, path);
+    // WAL readers wait only in rare moments (a writer recovering the WAL index); then waiting
+    // briefly beats failing a chart refresh.
+    sqlite3_busy_timeout(d->db.get(), 5000);
+
+    auto version = Statement::prepare(d->db.get(), path, "PRAGMA user_version");
+    TS_TRY(version);
+    auto row = version->step();
+    TS_TRY(row);
+    const int64_t fileVersion = *row ? version->int64At(0) : 0;
+    if (auto refused = refuseVersion(fileVersion, path))
+        return std::move(*refused);
+    d->schemaVersion = int(fileVersion);
     return std::unique_ptr<ExperimentStore>(new ExperimentStore(std::move(d)));
 }
 
@@ -216,7 +274,8 @@ common::Result ExperimentStore::appendMetrics(std::span<const MetricPoint> point
     TS_TRY(transaction.begin());
     Statement& insert = *d->insertMetric;
     for (const auto& point : points) {
-        insert.bind(1, point.run).bind(2, point.name).bind(3, point.worker).bind(4, point.step);
+        insert.bind(1, point.run).bindStatic(2, point.name).bind(3, point.worker);
+        insert.bind(4, point.step);
         if (auto stored = insert.bind(5, point.value).bind(6, point.wallTime).run(); !stored) {
             return std::move(stored).error().wrap("metric '" + point.name + "' of run "
                                                   + std::to_string(point.run) + " at step "

@@ -7,9 +7,10 @@
 //
 // Tables: experiments, runs, params, metrics (v1), confusion_matrices (v2), feature_stats and
 // label_counts (v3: the data statistics of each run, the drift reference), fitted_preps (v4: the
-// fitted preprocessing of each run, data/fitted_prep.h). A metric point is keyed
-// by (run, name, worker, step): appending a point that is already stored is a no-op, so a replayed
-// batch never duplicates rows.
+// fitted preprocessing of each run, data/fitted_prep.h), workers, events, staleness, artifacts,
+// agents, deployments and drift_reports (v5: distributed runs and deployment; runs gained
+// `strategy`). A metric point is keyed by (run, name, worker, step): appending a point that is
+// already stored is a no-op, so a replayed batch never duplicates rows.
 //
 // FAILURE: every mutating call runs in its own transaction; when it fails nothing of it is stored
 // and the returned Error names the store file and what SQLite said.
@@ -22,8 +23,8 @@
 #include "common/result.h"
 #include "data/feature_stats.h" // for DatasetStats
 
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <span>
@@ -159,7 +160,7 @@ struct RunDetails : RunSummary
 class ExperimentStore
 {
 public:
-    static constexpr int SchemaVersion = 4;
+    static constexpr int SchemaVersion = 5;
 
     // $XDG_DATA_HOME/trainstudio/store.sqlite, or ~/.local/share/trainstudio/store.sqlite.
     static std::string defaultPath();

@@ -1,6 +1,6 @@
 // The state behind ExperimentStore's pointer to implementation, shared by the .cpp files that
-// implement its parts (experiment_store.cpp, evaluation_records.cpp, feature_records.cpp).
-// Internal to core/store.
+// implement its parts (experiment_store.cpp, evaluation_records.cpp, feature_records.cpp,
+// metric_queries.cpp, run_queries.cpp, run_records.cpp). Internal to core/store.
 #pragma once
 
 #include "store/experiment_store.h"
@@ -9,8 +9,17 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace ts::store {
+
+// The run columns readRun() expects, then `tail` (WHERE / ORDER BY). Listings leave the pipeline
+// out: it can be large and only the details view shows it.
+std::string runQuery(bool withPipeline, const char* tail);
+// The run of the current row of a runQuery() statement; Corrupt when its status is unknown.
+common::Expected<RunDetails> readRun(const Statement& row, const std::string& path);
+// The REAL at `column`, NaN where it is NULL: SQLite stores NaN as NULL (see the schema).
+double valueAt(const Statement& row, int column);
 
 struct ExperimentStore::Private
 {
@@ -32,6 +41,9 @@ struct ExperimentStore::Private
 
     common::Result loadFinalMetrics(std::unordered_map<int64_t, RunSummary*>& runs, int64_t first,
                                     int64_t last);
+    // Every run by id, with its parameters and final metrics (no pipeline, no metric names),
+    // read from one snapshot in three queries (run_queries.cpp).
+    common::Expected<std::vector<RunDetails>> loadRunsWithParams();
 };
 
 } // namespace ts::store

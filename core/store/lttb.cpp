@@ -1,8 +1,62 @@
 #include "store/lttb.h"
 
 #include <cmath>
+#include <numeric> // for iota
 
 namespace ts::store {
+namespace {
+
+struct Point
+{
+    double x = 0;
+    double y = 0;
+};
+
+// The mean of the finite points of [first, end). A bucket of NaN only has none; then the chart
+// aims at its first x at the anchor's height, so the pick before the gap stays a level line.
+Point bucketMean(std::span<const double> x, std::span<const double> y, size_t first, size_t end,
+                 Point anchor)
+{
+    Point mean;
+    size_t count = 0;
+    for (size_t i = first; i < end; ++i) {
+        if (std::isnan(y[i]))
+            continue;
+        mean.x += x[i];
+        mean.y += y[i];
+        ++count;
+    }
+    if (count == 0)
+        return { x[first], anchor.y };
+    return { mean.x / double(count), mean.y / double(count) };
+}
+
+// The point of [first, end) spanning the largest triangle with `anchor` and `next`; NaN points
+// never win, and a bucket of NaN only gives its first point.
+size_t largestTriangle(std::span<const double> x, std::span<const double> y, size_t first,
+                       size_t end, Point anchor, Point next)
+{
+    size_t best = first;
+    double bestArea = -1;
+    for (size_t i = first; i < end; ++i) {
+        if (std::isnan(y[i]))
+            continue;
+        // Twice the area; the factor does not change the winner.
+        double area = std::abs((anchor.x - next.x) * (y[i] - anchor.y)
+                               - (anchor.x - x[i]) * (next.y - anchor.y));
+        // Without a finite anchor (the series starts with NaN) every area is NaN: take the
+        // first finite point rather than none.
+        if (std::isnan(area))
+            area = 0;
+        if (area > bestArea) {
+            bestArea = area;
+            best = i;
+        }
+    }
+    return best;
+}
+
+} // namespace
 
 std::vector<size_t> lttbIndices(std::span<const double> x, std::span<const double> y,
                                 size_t threshold)
@@ -11,56 +65,28 @@ std::vector<size_t> lttbIndices(std::span<const double> x, std::span<const doubl
     std::vector<size_t> kept;
     if (threshold >= n || threshold < 3) {
         kept.resize(n);
-        for (size_t i = 0; i < n; ++i)
-            kept[i] = i;
+        std::iota(kept.begin(), kept.end(), size_t(0));
         return kept;
     }
+    // The n - 2 inner points are cut into threshold - 2 buckets; bucket b starts at
+    // 1 + floor(b * (n - 2) / (threshold - 2)). Integer arithmetic keeps the floor exact, so
+    // no point falls between two buckets through rounding.
+    const size_t buckets = threshold - 2;
+    const auto bucketStart = [&](size_t b) { return 1 + b * (n - 2) / buckets; };
+
     kept.reserve(threshold);
     kept.push_back(0);
-    // The n - 2 inner points are cut into threshold - 2 buckets of (nearly) equal count.
-    const double bucket = double(n - 2) / double(threshold - 2);
-    size_t previous = 0; // the point kept last
-    for (size_t b = 0; b < threshold - 2; ++b) {
-        const size_t first = 1 + size_t(std::floor(double(b) * bucket));
-        const size_t end = 1 + size_t(std::floor(double(b + 1) * bucket));
-        // The mean of the next bucket (the last point for the last bucket), NaN skipped.
-        const size_t nextFirst = end;
-        const size_t nextEnd =
-                b + 3 < threshold ? 1 + size_t(std::floor(double(b + 2) * bucket)) : n;
-        double meanX = 0, meanY = 0;
-        size_t count = 0;
-        for (size_t i = nextFirst; i < nextEnd; ++i) {
-            if (std::isnan(y[i]))
-                continue;
-            meanX += x[i];
-            meanY += y[i];
-            ++count;
-        }
-        if (count > 0) {
-            meanX /= double(count);
-            meanY /= double(count);
-        } else { // a next bucket of NaN only: aim at its first point's x, the kept point's y
-            meanX = x[nextFirst];
-            meanY = y[previous];
-        }
-        // The point of this bucket spanning the largest triangle with the previous kept point
-        // and the next bucket's mean. NaN points never win; a bucket of NaN only keeps its first
-        // point, so the chart shows the gap.
-        size_t best = first;
-        double bestArea = -1;
-        const double ax = x[previous], ay = y[previous];
-        for (size_t i = first; i < end; ++i) {
-            if (std::isnan(y[i]))
-                continue;
-            const double area = std::abs((ax - meanX) * (y[i] - ay) - (ax - x[i]) * (meanY - ay));
-            if (area > bestArea) {
-                bestArea = area;
-                best = i;
-            }
-        }
+    size_t anchor = 0; // the last kept point with a finite y, or the first point
+    for (size_t b = 0; b < buckets; ++b) {
+        const size_t first = bucketStart(b), end = bucketStart(b + 1);
+        // The last bucket aims at the last point, which is always kept.
+        const size_t nextEnd = b + 1 < buckets ? bucketStart(b + 2) : n;
+        const Point from { x[anchor], y[anchor] };
+        const Point next = bucketMean(x, y, end, nextEnd, from);
+        const size_t best = largestTriangle(x, y, first, end, from, next);
         kept.push_back(best);
         if (!std::isnan(y[best]))
-            previous = best;
+            anchor = best;
     }
     kept.push_back(n - 1);
     return kept;

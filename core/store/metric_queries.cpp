@@ -1,22 +1,31 @@
 // ExperimentStore: the metric series charts ask for, downsampled to what they can show.
 //
-// Every query is a range scan of the metrics primary key (run_id, name, worker, step), so its cost
-// grows with the points in the range, not with the size of the store.
+// Every request is one query, a range scan of the metrics primary key (run_id, name, worker,
+// step), so its cost grows with the points in the range, not with the size of the store.
 #include "store/experiment_store.h"
 #include "store/experiment_store_private.h"
 #include "store/lttb.h"
 
-#include <limits>
+#include <algorithm>
 
 namespace ts::store {
 namespace {
 
-constexpr const char* AllWorkersSql = "SELECT worker, step, value, wall_time FROM metrics "
-                                      "WHERE run_id = ?1 AND name = ?2 AND step BETWEEN ?3 AND ?4 "
-                                      "ORDER BY worker, step";
-constexpr const char* OneWorkerSql = "SELECT worker, step, value, wall_time FROM metrics "
-                                     "WHERE run_id = ?1 AND name = ?2 AND worker = ?5 "
-                                     "AND step BETWEEN ?3 AND ?4 ORDER BY step";
+// The points of run ?1, metric ?2, steps [?3, ?4], of every worker or of the workers bound from
+// ?5 on. With the workers in an IN list SQLite seeks each worker's range of the key in ascending
+// worker order, so the rows arrive ordered without a sort.
+std::string seriesSql(size_t workerCount)
+{
+    std::string sql = "SELECT worker, step, value, wall_time FROM metrics "
+                      "WHERE run_id = ?1 AND name = ?2 AND step BETWEEN ?3 AND ?4";
+    if (workerCount > 0) {
+        sql += " AND worker IN (";
+        for (size_t i = 0; i < workerCount; ++i)
+            sql += (i ? ", ?" : "?") + std::to_string(5 + i);
+        sql += ')';
+    }
+    return sql + " ORDER BY worker, step";
+}
 
 // Keeps at most maxPoints of `series` (LTTB on step and value); 0 keeps every point.
 void downsample(Series& series, size_t maxPoints)
@@ -47,10 +56,8 @@ common::Result readSeries(Statement& query, const SeriesRequest& request, std::v
         const int worker = int(query.int64At(0));
         if (out.empty() || out.back().worker != worker)
             out.push_back({ worker, {}, 0 });
-        const double value =
-                query.isNull(2) ? std::numeric_limits<double>::quiet_NaN() : query.doubleAt(2);
-        out.back().points.push_back(
-                { request.run, request.name, worker, query.int64At(1), value, query.doubleAt(3) });
+        out.back().points.push_back({ request.run, request.name, worker, query.int64At(1),
+                                      valueAt(query, 2), query.doubleAt(3) });
     }
 }
 
@@ -58,21 +65,22 @@ common::Result readSeries(Statement& query, const SeriesRequest& request, std::v
 
 common::Expected<std::vector<Series>> ExperimentStore::series(const SeriesRequest& request)
 {
-    std::vector<Series> out;
-    auto query = Statement::prepare(d->db.get(), d->path,
-                                    request.workers.empty() ? AllWorkersSql : OneWorkerSql);
+    // A worker asked for twice is one series, and the IN list wants each once.
+    std::vector<int> workers = request.workers;
+    std::sort(workers.begin(), workers.end());
+    workers.erase(std::unique(workers.begin(), workers.end()), workers.end());
+
+    auto query = Statement::prepare(d->db.get(), d->path, seriesSql(workers.size()));
     TS_TRY(query);
-    if (request.workers.empty()) {
-        query->bind(1, request.run).bind(2, request.name);
-        query->bind(3, request.firstStep).bind(4, request.lastStep);
-        TS_TRY(readSeries(*query, request, out));
-    } else {
-        for (const int worker : request.workers) {
-            query->bind(1, request.run).bind(2, request.name);
-            query->bind(3, request.firstStep).bind(4, request.lastStep).bind(5, worker);
-            TS_TRY(readSeries(*query, request, out));
-            query->reset();
-        }
+    query->bind(1, request.run).bind(2, request.name);
+    query->bind(3, request.firstStep).bind(4, request.lastStep);
+    for (size_t i = 0; i < workers.size(); ++i)
+        query->bind(int(5 + i), workers[i]);
+
+    std::vector<Series> out;
+    if (auto read = readSeries(*query, request, out); !read) {
+        return std::move(read).error().wrap("metric '" + request.name + "' of run "
+                                            + std::to_string(request.run));
     }
     for (Series& series : out)
         downsample(series, request.maxPoints);

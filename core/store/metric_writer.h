@@ -40,7 +40,7 @@ class MetricWriter
 public:
     struct Options
     {
-        size_t batchRows = 4096;    // commit when the buffer holds this many points
+        size_t batchRows = 65536;   // commit when the buffer holds this many points
         double flushSeconds = 0.5;  // or when the oldest buffered point is this old
     };
 

@@ -91,7 +91,88 @@ CREATE TABLE fitted_preps (
 );
 )sql";
 
-constexpr const char* Steps[] = { StepV1, StepV2, StepV3, StepV4 };
+// v5: the rest of a run's story, for distributed runs and deployment. runs.strategy names how it
+// trained ("single", "ring", "parameter_server"); files of v4 only ran single-process.
+// - workers: where each rank ran, so a timeline and a straggler report can name the machine.
+//   WITHOUT ROWID: always read by run, and a re-registered rank replaces its row.
+// - events: the run's timeline (worker lost, resumed, straggler). The rowid alias is the id a
+//   timeline polls after; the (run_id, id) index makes that poll a range scan.
+// - staleness: the histogram of how stale the parameter server's applied updates were, one row
+//   per (worker, staleness) whose count grows, so a long run stores a few rows, not one per update.
+// - artifacts: the files a run wrote (checkpoints, models, exports) with their hash, so a
+//   deployment can prove it ships the file that was evaluated. One row per path of a run.
+// - agents: the machines the studio dispatches work to, with the public key it pins for them.
+// - deployments: a run's model bundled for serving. Without ON DELETE CASCADE: a run that is
+//   deployed cannot be deleted from under its deployment.
+// - drift_reports: per feature, how far the served data moved from the run's training statistics
+//   (feature_stats): the PSI and Kolmogorov-Smirnov statistics over `rows` served rows (ks is
+//   NULL for a categorical feature, which has no order to test).
+constexpr const char* StepV5 = R"sql(
+ALTER TABLE runs ADD COLUMN strategy TEXT NOT NULL DEFAULT 'single';
+CREATE TABLE workers (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    rank INTEGER NOT NULL,
+    agent TEXT NOT NULL DEFAULT '',
+    device TEXT NOT NULL DEFAULT '',
+    host TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, rank)
+) WITHOUT ROWID;
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    time REAL NOT NULL,
+    kind TEXT NOT NULL,
+    worker INTEGER,
+    message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_by_run ON events(run_id, id);
+CREATE TABLE staleness (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    worker INTEGER NOT NULL,
+    staleness INTEGER NOT NULL CHECK (staleness >= 0),
+    count INTEGER NOT NULL,
+    PRIMARY KEY (run_id, worker, staleness)
+) WITHOUT ROWID;
+CREATE TABLE artifacts (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    UNIQUE (run_id, path)
+);
+CREATE TABLE agents (
+    id INTEGER PRIMARY KEY,
+    name TEXT UNIQUE NOT NULL,
+    address TEXT NOT NULL,
+    public_key TEXT NOT NULL DEFAULT '',
+    added_at REAL NOT NULL,
+    last_seen REAL
+);
+CREATE TABLE deployments (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    bundle_path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX deployments_by_run ON deployments(run_id);
+CREATE TABLE drift_reports (
+    id INTEGER PRIMARY KEY,
+    deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+    time REAL NOT NULL,
+    feature TEXT NOT NULL,
+    psi REAL,
+    ks REAL,
+    rows INTEGER NOT NULL
+);
+CREATE INDEX drift_reports_by_deployment ON drift_reports(deployment_id, time);
+)sql";
+
+constexpr const char* Steps[] = { StepV1, StepV2, StepV3, StepV4, StepV5 };
 static_assert(std::size(Steps) == ExperimentStore::SchemaVersion,
               "every schema version needs exactly one migration step");
 
