@@ -179,13 +179,14 @@ ExperimentStore::openReadOnly(const std::string& path)
     if (std::error_code ec; !std::filesystem::exists(path, ec)) {
         return common::Error(common::ErrorKind::NotFound,
                              path
-                                     + ": no store file there; run a training first or choose "
-                                       "another store file");
+                                     + ": no such store file; check the path, or run a training "
+                                       "to create it");
     }
     auto d = std::make_unique<Private>();
     d->path = path;
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
     d->db.reset(raw);
     if (rc != SQLITE_OK)
         return sqliteError(raw, rc, path);

@@ -133,7 +133,9 @@ struct StalenessHistogram
 
 // Filters and orders runs by any parameter or final metric. A key is "param:<name>",
 // "metric:<name>" or one of the run's own fields: "id", "name", "experiment", "status",
-// "created_at". Values compare as numbers when both sides are numbers, else as text.
+// "created_at". Values compare as numbers when both sides are numbers, else as text (Contains
+// always as text, case-sensitive). In an order, numbers come before text; a NaN final metric
+// counts as missing.
 struct RunCondition
 {
     enum class Op { Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual, Contains };
@@ -227,7 +229,8 @@ public:
                                                      int64_t lastStep, size_t maxPoints);
 
     // The runs table (run_queries.cpp): runs with their params and final metrics, filtered and
-    // ordered. InvalidInput naming the key when a key is not of a known form.
+    // ordered (pipelineJson and metricNames stay empty; runDetails() has them). InvalidInput
+    // naming the key when a key is not of a known form.
     common::Expected<std::vector<RunDetails>> findRuns(const RunQuery& query);
 
     // Events, workers and staleness of distributed runs (run_records.cpp).
@@ -237,7 +240,8 @@ public:
     common::Result registerWorker(int64_t run, const WorkerInfo& worker); // replaces the rank's
     common::Expected<std::vector<WorkerInfo>> workers(int64_t run);
     // Adds the staleness of applied updates of `worker` to the run's histogram, in one
-    // transaction (counts accumulate across calls).
+    // transaction (counts accumulate across calls). InvalidInput for a negative staleness, and
+    // then nothing is added.
     common::Result recordStaleness(int64_t run, int worker, std::span<const int64_t> staleness);
     common::Expected<StalenessHistogram> stalenessHistogram(int64_t run);
 

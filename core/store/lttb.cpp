@@ -44,8 +44,8 @@ size_t largestTriangle(std::span<const double> x, std::span<const double> y, siz
         // Twice the area; the factor does not change the winner.
         double area = std::abs((anchor.x - next.x) * (y[i] - anchor.y)
                                - (anchor.x - x[i]) * (next.y - anchor.y));
-        // Without a finite anchor (the series starts with NaN) every area is NaN: take the
-        // first finite point rather than none.
+        // With no finite level at all (NaN before and after) every area is NaN: take the first
+        // finite point rather than none.
         if (std::isnan(area))
             area = 0;
         if (area > bestArea) {
@@ -81,8 +81,12 @@ std::vector<size_t> lttbIndices(std::span<const double> x, std::span<const doubl
         const size_t first = bucketStart(b), end = bucketStart(b + 1);
         // The last bucket aims at the last point, which is always kept.
         const size_t nextEnd = b + 1 < buckets ? bucketStart(b + 2) : n;
-        const Point from { x[anchor], y[anchor] };
+        Point from { x[anchor], y[anchor] };
         const Point next = bucketMean(x, y, end, nextEnd, from);
+        // No finite point kept yet (the series starts with NaN): a level line at the next
+        // bucket's mean, so the point farthest from that level wins, as a spike should.
+        if (std::isnan(from.y))
+            from.y = next.y;
         const size_t best = largestTriangle(x, y, first, end, from, next);
         kept.push_back(best);
         if (!std::isnan(y[best]))

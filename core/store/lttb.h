@@ -16,9 +16,10 @@ namespace ts::store {
 // Every index when threshold >= x.size() or threshold < 3 (then nothing to pick from).
 // NaN y values (a diverged loss, stored as NULL) are skipped in the bucket means and never win a
 // bucket, unless the whole bucket is NaN: then its first point is kept, so the chart shows the
-// gap. A kept NaN point is not the anchor of the next triangle; the last finite one is (the
-// first point while none is). A next bucket of NaN only stands for the point at its first x and
-// the anchor's y. The first and the last point are kept even when NaN.
+// gap. A kept NaN point is not the anchor of the next triangle; the last finite one is. While no
+// finite point is kept (the series starts with NaN) the anchor's y is the next bucket's mean, so
+// the point farthest from it wins. A next bucket of NaN only stands for the point at its first x
+// and the anchor's y. The first and the last point are kept even when NaN.
 std::vector<size_t> lttbIndices(std::span<const double> x, std::span<const double> y,
                                 size_t threshold);
 

@@ -11,20 +11,32 @@
 namespace ts::store {
 namespace {
 
-// The points of run ?1, metric ?2, steps [?3, ?4], of every worker or of the workers bound from
-// ?5 on. With the workers in an IN list SQLite seeks each worker's range of the key in ascending
-// worker order, so the rows arrive ordered without a sort.
+// The points of run ?1, metric ?2, steps [?3, ?4], of the workers bound from ?5 on or, with none,
+// of every worker. With the workers in an IN list SQLite seeks each worker's step range of the
+// key in ascending worker order, so the rows arrive ordered without a sort.
 std::string seriesSql(size_t workerCount)
 {
-    std::string sql = "SELECT worker, step, value, wall_time FROM metrics "
-                      "WHERE run_id = ?1 AND name = ?2 AND step BETWEEN ?3 AND ?4";
-    if (workerCount > 0) {
-        sql += " AND worker IN (";
+    std::string with; // the CTE of every worker, when no worker is named
+    std::string workers;
+    if (workerCount == 0) {
+        // Every worker: without a worker the key only narrows to (run, name), and a zoomed chart
+        // would read every step of every worker. The recursive CTE finds the workers with one
+        // seek each (a loose index scan; min() over a key prefix is a seek), then each worker's
+        // steps are a range again.
+        with = "WITH RECURSIVE metric_workers(worker) AS ("
+               "SELECT (SELECT min(worker) FROM metrics WHERE run_id = ?1 AND name = ?2) "
+               "UNION ALL SELECT (SELECT min(worker) FROM metrics "
+               "WHERE run_id = ?1 AND name = ?2 AND worker > metric_workers.worker) "
+               "FROM metric_workers WHERE worker IS NOT NULL) ";
+        workers = "SELECT worker FROM metric_workers";
+    } else {
         for (size_t i = 0; i < workerCount; ++i)
-            sql += (i ? ", ?" : "?") + std::to_string(5 + i);
-        sql += ')';
+            workers += (i ? ", ?" : "?") + std::to_string(5 + i);
     }
-    return sql + " ORDER BY worker, step";
+    return with
+            + "SELECT worker, step, value, wall_time FROM metrics "
+              "WHERE run_id = ?1 AND name = ?2 AND worker IN ("
+            + workers + ") AND step BETWEEN ?3 AND ?4 ORDER BY worker, step";
 }
 
 // Keeps at most maxPoints of `series` (LTTB on step and value); 0 keeps every point.

@@ -155,6 +155,25 @@ bool sortsBefore(const KeyValue& a, const KeyValue& b)
     return compare(a, b) < 0;
 }
 
+// A run that passed the conditions, with its value of the order key (none: it lacks the key).
+using Candidate = std::pair<std::optional<KeyValue>, RunDetails*>;
+
+// Runs without the key go last in either direction; ties by id, in the asked direction.
+void sortRuns(std::vector<Candidate>& runs, bool descending)
+{
+    std::sort(runs.begin(), runs.end(), [descending](const Candidate& a, const Candidate& b) {
+        if (a.first.has_value() != b.first.has_value())
+            return a.first.has_value();
+        if (a.first) {
+            const KeyValue& left = descending ? *b.first : *a.first;
+            const KeyValue& right = descending ? *a.first : *b.first;
+            if (sortsBefore(left, right) || sortsBefore(right, left))
+                return sortsBefore(left, right);
+        }
+        return descending ? a.second->id > b.second->id : a.second->id < b.second->id;
+    });
+}
+
 } // namespace
 
 common::Expected<std::vector<RunDetails>> ExperimentStore::findRuns(const RunQuery& query)
@@ -172,8 +191,8 @@ common::Expected<std::vector<RunDetails>> ExperimentStore::findRuns(const RunQue
     auto runs = d->loadRunsWithParams();
     TS_TRY(runs);
 
-    // Each kept run with its sort value, computed once rather than in every comparison.
-    std::vector<std::pair<std::optional<KeyValue>, RunDetails*>> kept;
+    // The order key's value is computed once per run rather than in every comparison.
+    std::vector<Candidate> kept;
     for (RunDetails& run : *runs) {
         bool all = true;
         for (size_t i = 0; i < conditions.size() && all; ++i) {
@@ -183,19 +202,7 @@ common::Expected<std::vector<RunDetails>> ExperimentStore::findRuns(const RunQue
         if (all)
             kept.emplace_back(valueOf(run, *orderKey), &run);
     }
-    // Runs without the key last in either direction; ties by id, in the asked direction.
-    const bool descending = query.descending;
-    std::sort(kept.begin(), kept.end(), [descending](const auto& a, const auto& b) {
-        if (a.first.has_value() != b.first.has_value())
-            return a.first.has_value();
-        if (a.first) {
-            const KeyValue& first = descending ? *b.first : *a.first;
-            const KeyValue& second = descending ? *a.first : *b.first;
-            if (sortsBefore(first, second) || sortsBefore(second, first))
-                return sortsBefore(first, second);
-        }
-        return descending ? a.second->id > b.second->id : a.second->id < b.second->id;
-    });
+    sortRuns(kept, query.descending);
 
     const size_t count = query.limit ? std::min(query.limit, kept.size()) : kept.size();
     std::vector<RunDetails> found;

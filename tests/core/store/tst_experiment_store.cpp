@@ -108,8 +108,10 @@ private slots:
         const std::string storeFile = path.toStdString();
         QCOMPARE(queryRaw(storeFile,
                           "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-                 QStringList({ "confusion_matrices", "experiments", "feature_stats", "fitted_preps",
-                               "label_counts", "metrics", "params", "runs" }));
+                 QStringList({ "agents", "artifacts", "confusion_matrices", "deployments",
+                               "drift_reports", "events", "experiments", "feature_stats",
+                               "fitted_preps", "label_counts", "metrics", "params", "runs",
+                               "staleness", "workers" }));
         QCOMPARE(queryRaw(storeFile, "PRAGMA user_version"),
                  QStringList { QString::number(ExperimentStore::SchemaVersion) });
         // WAL persists in the file: the studio reads while a run writes.
@@ -121,6 +123,8 @@ private slots:
         QTest::addColumn<int>("version");
         QTest::newRow("v1 -> current") << 1; // as the first release wrote it
         QTest::newRow("v2 -> current") << 2; // confusion matrices, no data statistics
+        QTest::newRow("v3 -> current") << 3; // data statistics, no fitted preprocessing
+        QTest::newRow("v4 -> current") << 4; // fitted preprocessing, no distributed records
     }
     void upgradesKeepingRuns()
     {
@@ -151,6 +155,10 @@ private slots:
         auto matrix = store->latestConfusionMatrix(1);
         QVERIFY(matrix.ok());
         QCOMPARE(matrix->classes, int64_t(0)); // the new table exists, empty for old runs
+        // Runs stored before v5 trained in one process.
+        QCOMPARE(queryRaw(path, "SELECT strategy FROM runs"), QStringList { "single" });
+        QVERIFY(store->registerWorker(1, { 0, "", "cpu", "localhost" }).ok());
+        QCOMPARE(store->workers(1)->size(), size_t(1));
     }
 
     void confusionMatrixRoundTrip()

@@ -57,6 +57,14 @@ private slots:
                 << QList<double> { 3, 1 } << 10 << QList<qsizetype> { 0, 1 };
         QTest::newRow("threshold 2 returns every point (nothing to pick between)")
                 << QList<double> { 3, 1, 2, 5 } << 2 << QList<qsizetype> { 0, 1, 2, 3 };
+        QTest::newRow("threshold 0 returns every point")
+                << QList<double> { 3, 1, 2, 5 } << 0 << QList<qsizetype> { 0, 1, 2, 3 };
+        // 21 points, 4 buckets of the 19 inner ones, starting at 1 + b * 19 / 4 (rounded down):
+        // 1, 5, 10, 15. A line keeps each bucket's first point: evenly spaced, the ends kept.
+        QTest::newRow("a longer line keeps evenly spaced points")
+                << QList<double> { 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10,
+                                   11, 12, 13, 14, 15, 16, 17, 18, 19, 20 }
+                << 6 << QList<qsizetype> { 0, 1, 5, 10, 15, 20 };
         QTest::newRow("an empty series") << QList<double> {} << 5 << QList<qsizetype> {};
         // Bucket 1 (x 1..2) holds only NaN: its first point stays, so the gap shows.
         QTest::newRow("a bucket of NaN keeps its first point")
@@ -64,6 +72,20 @@ private slots:
         // Bucket 1 (x 1..2): the NaN never wins over the finite point.
         QTest::newRow("NaN never wins a bucket")
                 << QList<double> { 0, Nan, 1, 0, 0, 0 } << 4 << QList<qsizetype> { 0, 2, 3, 5 };
+        // Bucket 1 (x 1..2), A = (0, 0): the next bucket's mean skips the NaN at x = 3, so C =
+        // (4, 4) and |4x - 4y| is 0 for (1,1) and 12 for (2,-1). A NaN in the mean would make
+        // every area NaN and keep x = 1.
+        QTest::newRow("NaN is left out of the next bucket's mean")
+                << QList<double> { 0, 1, -1, Nan, 4, 0 } << 4 << QList<qsizetype> { 0, 2, 4, 5 };
+        // Bucket 1 (x 1..2): no finite anchor yet, so A = (0, C's y) with C = (3.5, 0): the
+        // level line y = 0, and the spike (2, 5) is farthest from it. Bucket 2 (x 3..4), A =
+        // (2, 5), C = (5, 1): |-3(y - 5) + 4(2 - x)| is 11 and 7 for (3,0), (4,0).
+        QTest::newRow("a series starting with NaN still keeps its spike")
+                << QList<double> { Nan, 0, 5, 0, 0, 1 } << 4 << QList<qsizetype> { 0, 2, 3, 5 };
+        // Bucket 2 (x 3..4) aims at a NaN last point: C = (5, the anchor's y 5), and both
+        // points span the same area, so the first stays. The NaN last point is kept: the gap.
+        QTest::newRow("a NaN last point is kept")
+                << QList<double> { 0, 5, 0, 0, 0, Nan } << 4 << QList<qsizetype> { 0, 1, 3, 5 };
     }
     void picksByLargestTriangle()
     {
