@@ -25,10 +25,14 @@ public:
     TinyFilesystem(const QString& dir, const QString& size)
         : m_dir(dir)
     {
-        m_mounted =
-                QProcess::execute("mount", { "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir })
-                == 0;
+        QProcess mount;
+        mount.start("mount", { "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir });
+        m_mounted = mount.waitForFinished(30000) && mount.exitStatus() == QProcess::NormalExit
+                && mount.exitCode() == 0;
+        m_error = mount.errorString() + ": " + QString::fromLocal8Bit(mount.readAllStandardError());
     }
+    // Why the mount failed, for the skip message.
+    const QString& error() const { return m_error; }
     ~TinyFilesystem()
     {
         if (m_mounted)
@@ -38,6 +42,7 @@ public:
 
 private:
     QString m_dir;
+    QString m_error;
     bool m_mounted = false;
 };
 
@@ -70,7 +75,8 @@ private slots:
             QSKIP("mounting the test's tiny tmpfs needs root (CI runs the tests as root)");
         QTemporaryDir dir;
         TinyFilesystem tiny(dir.path(), "320k");
-        QVERIFY2(tiny.mounted(), "mount -t tmpfs failed");
+        if (!tiny.mounted()) // a container without the right to mount
+            QSKIP(qPrintable("cannot mount the test's tiny tmpfs here: " + tiny.error()));
         // A filler file takes part of the space, so that deleting it frees room later.
         const QString filler = dir.filePath("filler");
         {
