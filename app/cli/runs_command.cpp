@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -24,7 +25,37 @@ struct RunsArgs
     std::string store;
     bool json = false;
     int64_t runId = 0;
+    std::vector<std::string> where; // "param:lr<0.01", "metric:test_accuracy>=0.8"
+    std::string sort;               // a key; newest first when empty
+    bool ascending = false;
+    size_t limit = 0;
 };
+
+// "param:lr<0.01" -> { "param:lr", Less, "0.01" }. The operators, longest first: <= >= != = < >
+// and ~ (contains).
+common::Expected<store::RunCondition> parseCondition(const std::string& text)
+{
+    using Op = store::RunCondition::Op;
+    static const std::pair<const char*, Op> ops[] = {
+        { "<=", Op::LessEqual }, { ">=", Op::GreaterEqual }, { "!=", Op::NotEqual },
+        { "=", Op::Equal },      { "<", Op::Less },          { ">", Op::Greater },
+        { "~", Op::Contains },
+    };
+    const size_t at = text.find_first_of("<>=!~");
+    if (at != std::string::npos && at > 0) {
+        for (const auto& [symbol, op] : ops) {
+            if (text.compare(at, std::strlen(symbol), symbol) == 0)
+                return store::RunCondition { text.substr(0, at), op,
+                                             text.substr(at + std::strlen(symbol)) };
+        }
+    }
+    return common::Error(
+            common::ErrorKind::InvalidInput,
+            "--where '" + text
+                    + "': expected KEY OP VALUE, e.g. "
+                      "'param:optimizer=adam' or 'metric:test_accuracy>=0.8' (OP: = != "
+                      "< <= > >= ~)");
+}
 
 std::string localTime(double unixSeconds)
 {
@@ -72,7 +103,18 @@ int listRuns(const RunsArgs& args)
     auto store = openExisting(storePathOf(args));
     if (!store)
         return reportError(store.error());
-    auto runs = (*store)->listRuns();
+    store::RunQuery query;
+    for (const std::string& text : args.where) {
+        auto condition = parseCondition(text);
+        if (!condition)
+            return reportError(condition.error());
+        query.where.push_back(std::move(*condition));
+    }
+    if (!args.sort.empty())
+        query.orderBy = args.sort;
+    query.descending = !args.ascending;
+    query.limit = args.limit;
+    auto runs = (*store)->findRuns(query);
     if (!runs)
         return reportError(runs.error());
     if (args.json) {
@@ -185,7 +227,15 @@ void addRunsCommand(CLI::App& app, int& exitCode)
     auto args = std::make_shared<RunsArgs>();
     CLI::App* runs = app.add_subcommand("runs", "List and inspect stored runs");
     runs->require_subcommand(1);
-    CLI::App* list = runs->add_subcommand("list", "List every run, newest first");
+    CLI::App* list = runs->add_subcommand(
+            "list", "List runs, newest first, or filtered and sorted by parameters and metrics");
+    list->add_option("--where", args->where,
+                     "Only runs where KEY OP VALUE holds (repeatable; KEY: param:NAME, "
+                     "metric:NAME, id, name, experiment, status, created_at; OP: = != < <= > >= "
+                     "~)");
+    list->add_option("--sort", args->sort, "Sort by this KEY (default: id, newest first)");
+    list->add_flag("--ascending", args->ascending, "Sort smallest first");
+    list->add_option("--limit", args->limit, "Show at most this many runs");
     CLI::App* show = runs->add_subcommand("show", "Show one run: parameters and final metrics");
     show->add_option("id", args->runId, "Run id (see 'runs list')")->required();
     for (CLI::App* sub : { list, show }) {
