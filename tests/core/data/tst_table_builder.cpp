@@ -43,10 +43,10 @@ class TestTableBuilder final : public QObject
 private slots:
     void typedColumns()
     {
-        data::TableBuilder table = builder({ { "age", ColumnKind::Numeric },
-                                             { "city", ColumnKind::Categorical },
-                                             { "day", ColumnKind::Timestamp },
-                                             { "label", ColumnKind::Categorical } });
+        data::TableBuilder table = builder({ { "age", ColumnKind::Numeric, {} },
+                                             { "city", ColumnKind::Categorical, {} },
+                                             { "day", ColumnKind::Timestamp, {} },
+                                             { "label", ColumnKind::Categorical, {} } });
         std::vector<std::string> s;
         QVERIFY(table.setRow(0, fields({ "31", "Paris", "2024-03-01", "sneaker" }, s), 2).ok());
         QVERIFY(table.setRow(1, fields({ "NA", "Oslo", "", "boot" }, s), 3).ok());
@@ -77,7 +77,7 @@ private slots:
     void allNumericTablesHaveNoColumnTypes()
     {
         data::TableBuilder table =
-                builder({ { "x", ColumnKind::Numeric }, { "label", ColumnKind::Numeric } });
+                builder({ { "x", ColumnKind::Numeric, {} }, { "label", ColumnKind::Numeric, {} } });
         std::vector<std::string> s;
         QVERIFY(table.setRow(0, fields({ "1", "4" }, s), 2).ok());
         const data::Dataset d = table.finish();
@@ -89,7 +89,7 @@ private slots:
     void replacedSlotsAndSourceOrder()
     {
         data::TableBuilder table =
-                builder({ { "x", ColumnKind::Numeric }, { "label", ColumnKind::Numeric } });
+                builder({ { "x", ColumnKind::Numeric, {} }, { "label", ColumnKind::Numeric, {} } });
         std::vector<std::string> s;
         QVERIFY(table.setRow(0, fields({ "10", "0" }, s), 2).ok());
         QVERIFY(table.setRow(1, fields({ "20", "1" }, s), 3).ok());
@@ -127,10 +127,10 @@ private slots:
         QFETCH(int, position);
         QFETCH(QStringList, row);
         QFETCH(QString, message);
-        data::TableBuilder table = builder({ { "n", ColumnKind::Numeric },
-                                             { "c", ColumnKind::Categorical },
-                                             { "day", ColumnKind::Timestamp },
-                                             { "label", ColumnKind::Categorical } },
+        data::TableBuilder table = builder({ { "n", ColumnKind::Numeric, {} },
+                                             { "c", ColumnKind::Categorical, {} },
+                                             { "day", ColumnKind::Timestamp, {} },
+                                             { "label", ColumnKind::Categorical, {} } },
                                            data::TableBuilder::Position(position));
         std::vector<std::string> s;
         const common::Result added = table.setRow(0, fields(row, s), 7);
@@ -141,18 +141,19 @@ private slots:
 
     void badSchemas()
     {
-        auto noLabel = data::TableBuilder::create({ { "a", ColumnKind::Numeric } }, "label", "t");
+        auto noLabel =
+                data::TableBuilder::create({ { "a", ColumnKind::Numeric, {} } }, "label", "t");
         QVERIFY(!noLabel);
         QCOMPARE(noLabel.error().kind(), common::ErrorKind::NotFound);
         QCOMPARE(QString::fromStdString(noLabel.error().message()),
                  QString("t: no column 'label' for the labels (columns: a)"));
         auto twice = data::TableBuilder::create(
-                { { "a", ColumnKind::Numeric }, { "a", ColumnKind::Numeric } }, "a", "t");
+                { { "a", ColumnKind::Numeric, {} }, { "a", ColumnKind::Numeric, {} } }, "a", "t");
         QVERIFY(!twice);
         QCOMPARE(QString::fromStdString(twice.error().message()),
                  QString("t: two columns are named 'a' (columns 1 and 2)"));
-        auto timeLabel =
-                data::TableBuilder::create({ { "label", ColumnKind::Timestamp } }, "label", "t");
+        auto timeLabel = data::TableBuilder::create({ { "label", ColumnKind::Timestamp, {} } },
+                                                    "label", "t");
         QVERIFY(!timeLabel);
     }
 
