@@ -1,5 +1,7 @@
 #include "net/frame_codec.h"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <cctype>
 
 namespace ts::net {
@@ -11,6 +13,19 @@ using common::ErrorKind;
 Error refuse(const std::string& what)
 {
     return Error(ErrorKind::InvalidInput, what);
+}
+
+// libprotobuf logs every malformed string field to stderr on its own; a peer sending garbage
+// could flood the log with it. decode() reports each refusal once, so protobuf's logging is
+// silenced (for this process: the wire is its only use of protobuf).
+void silenceProtobufLog()
+{
+    static const bool silenced = [] {
+        google::protobuf::SetLogHandler(
+                [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+        return true;
+    }();
+    (void)silenced;
 }
 
 std::string bytes(size_t n)
@@ -116,6 +131,7 @@ common::Expected<Message> decode(std::span<const std::string_view> frames, const
             return refuse("frame " + std::to_string(i) + ": " + bytes(frames[i].size())
                           + ", more than the limit of " + bytes(limits.maxPayloadBytes));
     }
+    silenceProtobufLog();
     Message message;
     if (!message.header.ParseFromArray(frames[0].data(), int(frames[0].size())))
         return refuse("frame 0: not a TrainStudio message header (" + bytes(frames[0].size())
