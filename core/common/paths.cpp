@@ -14,6 +14,14 @@ std::string userDataDir()
     return std::string(home && *home ? home : ".") + "/.local/share/trainstudio";
 }
 
+std::string userConfigDir()
+{
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/')
+        return std::string(xdg) + "/trainstudio";
+    const char* home = std::getenv("HOME");
+    return std::string(home && *home ? home : ".") + "/.config/trainstudio";
+}
+
 std::string executableDir()
 {
     std::error_code ec;

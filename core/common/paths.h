@@ -8,6 +8,9 @@ namespace ts::common {
 // $XDG_DATA_HOME/trainstudio, or ~/.local/share/trainstudio (XDG Base Directory specification).
 std::string userDataDir();
 
+// $XDG_CONFIG_HOME/trainstudio, or ~/.config/trainstudio: settings and CURVE keys.
+std::string userConfigDir();
+
 // The folder of the running executable (from /proc/self/exe), or "" when it cannot be read.
 std::string executableDir();
 

@@ -1,0 +1,84 @@
+// trainstudio-agent as a user runs it: --init creates the agent's CURVE key pair like ssh-keygen
+// (secret 0600, public key printed for the coordinator), refuses to overwrite it, and --show-key
+// prints the public key again.
+#include "net/curve_keys.h"
+
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+#include <sys/stat.h>
+
+using namespace ts;
+
+namespace {
+
+struct Outcome
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Outcome runAgent(const QStringList& args, const QString& home)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("XDG_CONFIG_HOME", home + "/config"); // never the user's real keys
+    p.setProcessEnvironment(env);
+    p.start(TS_BINARY_DIR "/bin/trainstudio-agent", args);
+    if (!p.waitForFinished(30000))
+        return {};
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+             QString::fromUtf8(p.readAllStandardOutput()),
+             QString::fromUtf8(p.readAllStandardError()) };
+}
+
+} // namespace
+
+class TestAgent final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initCreatesKeysOnce()
+    {
+        QTemporaryDir home;
+        const QString folder = home.path() + "/config/trainstudio/keys"; // the default
+        const Outcome created = runAgent({ "--init" }, home.path());
+        QVERIFY2(created.exitCode == 0, qPrintable(created.err));
+        auto keys = net::loadKeyPair(folder.toStdString(), "agent");
+        QVERIFY2(keys, keys ? "" : keys.error().message().c_str());
+        QVERIFY(created.out.contains(QString::fromStdString(keys->publicKey)));
+        QVERIFY(!created.out.contains(QString::fromStdString(keys->secretKey)));
+        struct stat info
+        {};
+        QCOMPARE(::stat((folder + "/agent.key").toUtf8().constData(), &info), 0);
+        QCOMPARE(info.st_mode & 0777, mode_t(0600));
+
+        const Outcome again = runAgent({ "--init" }, home.path());
+        QCOMPARE(again.exitCode, 2);
+        QVERIFY2(again.err.contains("a secret key is already there"), qPrintable(again.err));
+        auto unchanged = net::loadKeyPair(folder.toStdString(), "agent");
+        QVERIFY(unchanged && unchanged->secretKey == keys->secretKey);
+
+        const Outcome shown = runAgent({ "--show-key" }, home.path());
+        QCOMPARE(shown.exitCode, 0);
+        QCOMPARE(shown.out.trimmed(), QString::fromStdString(keys->publicKey));
+    }
+
+    void keysFolderOption()
+    {
+        QTemporaryDir home;
+        const QString folder = home.path() + "/elsewhere";
+        QCOMPARE(runAgent({ "--init", "--keys", folder }, home.path()).exitCode, 0);
+        QVERIFY(QFile::exists(folder + "/agent.pub"));
+        const Outcome missing = runAgent({ "--show-key" }, home.path()); // default folder: empty
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY2(missing.err.contains("trainstudio-agent --init"), qPrintable(missing.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAgent)
+
+#include "tst_agent.moc"
