@@ -1,11 +1,16 @@
 // trainstudio-agent: the daemon that runs job ranks on a lab machine. This release sets up the
 // agent's identity (--init: its CURVE key pair, like ssh-keygen); registering with a coordinator,
 // heartbeats and job execution come next.
+#include "cluster/agent_client.h"
 #include "common/paths.h"
 #include "net/curve_keys.h"
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 
 namespace {
@@ -34,6 +39,33 @@ int init(const std::string& folder)
     return ExitOk;
 }
 
+std::atomic<bool> stopRequested { false };
+
+extern "C" void onStopSignal(int)
+{
+    stopRequested = true; // the heartbeat loop sees it within 100 ms
+}
+
+int serve(ts::cluster::AgentOptions options, const std::string& folder)
+{
+    auto keys = ts::net::loadKeyPair(folder, "agent");
+    if (!keys)
+        return fail(keys.error());
+    options.keys = *keys;
+    if (options.agentId.empty()) {
+        char host[256] = {};
+        gethostname(host, sizeof host - 1);
+        options.agentId = host;
+    }
+    std::signal(SIGTERM, onStopSignal);
+    std::signal(SIGINT, onStopSignal);
+    auto ran = ts::cluster::runAgent(options, stopRequested, [](const std::string& line) {
+        std::printf("trainstudio-agent: %s\n", line.c_str());
+        std::fflush(stdout);
+    });
+    return ran ? ExitOk : fail(ran.error());
+}
+
 int showKey(const std::string& folder)
 {
     auto keys = ts::net::loadKeyPair(folder, "agent");
@@ -49,8 +81,9 @@ int main(int argc, char** argv)
 {
     CLI::App app { "The TrainStudio agent daemon runs training jobs on a lab machine for a "
                    "coordinator (the studio or trainstudio-cli).\n"
-                   "Not yet available in this release: registering with a coordinator, running "
-                   "job ranks. Until then, train locally with trainstudio-cli run PIPELINE.json",
+                   "Not yet available in this release: running job ranks (an agent registers "
+                   "and heartbeats). Until then, train locally with trainstudio-cli run "
+                   "PIPELINE.json",
                    "trainstudio-agent" };
     app.set_version_flag("--version", std::string("trainstudio-agent ") + ts::common::version());
     bool initKeys = false;
@@ -61,6 +94,17 @@ int main(int argc, char** argv)
                  "key to give to the coordinator");
     app.add_flag("--show-key", printKey, "Print this agent's public key");
     app.add_option("--keys", folder, "Folder of the key files (default: " + folder + ")");
+    ts::cluster::AgentOptions options;
+    int64_t heartbeatMs = 1000;
+    app.add_option("--coordinator", options.coordinator,
+                   "Register with the coordinator at this address (tcp://host:7150) and "
+                   "heartbeat until stopped");
+    app.add_option("--coordinator-key", options.coordinatorKey,
+                   "The coordinator's public key (40 Z85 characters), pinned like an SSH host "
+                   "key");
+    app.add_option("--id", options.agentId, "This agent's name (default: the host name)");
+    app.add_option("--heartbeat-ms", heartbeatMs, "Milliseconds between heartbeats (default 1000)")
+            ->check(CLI::Range(int64_t(50), int64_t(60000)));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -75,6 +119,10 @@ int main(int argc, char** argv)
         return init(folder);
     if (printKey)
         return showKey(folder);
+    if (!options.coordinator.empty()) {
+        options.heartbeatInterval = std::chrono::milliseconds(heartbeatMs);
+        return serve(options, folder);
+    }
     std::printf("%s", app.help().c_str());
     return ExitOk;
 }

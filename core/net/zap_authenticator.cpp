@@ -72,8 +72,12 @@ void ZapAuthenticator::serve()
 {
     while (!m_stop) {
         zmq::pollitem_t item { m_socket.handle(), 0, ZMQ_POLLIN, 0 };
-        if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0)
-            continue;
+        try {
+            if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0)
+                continue;
+        } catch (const zmq::error_t&) {
+            continue; // EINTR (a signal to the process): look at m_stop and poll again
+        }
         std::vector<zmq::message_t> request;
         if (!zmq::recv_multipart(m_socket, std::back_inserter(request)))
             continue;

@@ -1,0 +1,102 @@
+#include "cluster/agent_client.h"
+
+#include "cluster/host_info.h"
+#include "net/message_socket.h"
+
+namespace ts::cluster {
+
+using common::Error;
+using common::ErrorKind;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+common::Result sendRegister(zmq::socket_t& socket, const AgentOptions& options, uint64_t sequence)
+{
+    wire::Header header;
+    header.set_type(wire::REGISTER);
+    header.set_sequence(sequence);
+    *header.mutable_register_() = describeHost(options.agentId);
+    return net::sendMessage(socket, header);
+}
+
+common::Result sendHeartbeat(zmq::socket_t& socket, uint64_t sequence)
+{
+    wire::Header header;
+    header.set_type(wire::HEARTBEAT);
+    header.set_sequence(sequence);
+    header.mutable_heartbeat()->set_time(
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                    .count());
+    return net::sendMessage(socket, header);
+}
+
+} // namespace
+
+common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& stop,
+                        const std::function<void(const std::string&)>& log)
+{
+    if (!net::isZ85Key(options.coordinatorKey))
+        return Error(ErrorKind::InvalidInput,
+                     "the coordinator key must be its 40-character Z85 public key");
+    if (options.agentId.empty())
+        return Error(ErrorKind::InvalidInput, "the agent needs an id");
+    zmq::context_t context;
+    zmq::socket_t socket(context, zmq::socket_type::dealer);
+    net::applyLimits(socket);
+    socket.set(zmq::sockopt::routing_id, options.agentId); // a reconnect keeps its identity
+    socket.set(zmq::sockopt::curve_serverkey, options.coordinatorKey);
+    socket.set(zmq::sockopt::curve_publickey, options.keys.publicKey);
+    socket.set(zmq::sockopt::curve_secretkey, options.keys.secretKey);
+    try {
+        socket.connect(options.coordinator);
+    } catch (const zmq::error_t& e) {
+        return Error(ErrorKind::InvalidInput,
+                     "cannot connect to " + options.coordinator + ": " + e.what());
+    }
+
+    uint64_t sequence = 0;
+    TS_TRY(sendRegister(socket, options, ++sequence));
+    const auto started = SteadyClock::now();
+    bool registered = false;
+    auto lastHeard = SteadyClock::now();
+    auto lastSent = SteadyClock::now();
+    while (!stop) {
+        auto received = net::receiveMessage(socket, false, std::chrono::milliseconds(100));
+        const auto now = SteadyClock::now();
+        if (!received) {
+            log("refused a message from the coordinator: " + received.error().message());
+        } else if (*received) {
+            lastHeard = now;
+            const wire::Header& header = (*received)->message.header;
+            if (header.type() == wire::REGISTERED) {
+                registered = true;
+                log("registered with " + options.coordinator);
+            } else if (header.type() == wire::ERROR) {
+                log("coordinator: " + header.error().message());
+                TS_TRY(sendRegister(socket, options, ++sequence));
+            }
+        }
+        if (!registered && now - started > options.registerTimeout)
+            return Error(ErrorKind::Io,
+                         "the coordinator at " + options.coordinator + " did not answer within "
+                                 + std::to_string(options.registerTimeout.count() / 1000)
+                                 + " s; check the address, and that this agent's public key is on "
+                                   "its allow-list (trainstudio-agent --show-key)");
+        if (registered && now - lastHeard > 3 * options.heartbeatInterval) {
+            log("coordinator silent for "
+                + std::to_string(3 * options.heartbeatInterval.count() / 1000.0).substr(0, 4)
+                + " s; registering again");
+            registered = false;
+            lastHeard = now;
+            TS_TRY(sendRegister(socket, options, ++sequence));
+        }
+        if (registered && now - lastSent >= options.heartbeatInterval) {
+            lastSent = now;
+            TS_TRY(sendHeartbeat(socket, ++sequence));
+        }
+    }
+    return {};
+}
+
+} // namespace ts::cluster

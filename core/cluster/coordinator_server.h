@@ -1,0 +1,56 @@
+// CoordinatorServer: the control plane's server side, embedded in the studio and the CLI. It
+// binds a CURVE-secured ROUTER socket that only allow-listed agents may connect to (ZAP), keeps
+// the AgentRegistry from their REGISTER and HEARTBEAT messages, answers each heartbeat (so an
+// agent knows its coordinator is there), and marks agents that fall silent as lost.
+//
+// Jobs, placement and restarts come next; this is the registry and failure detection they build
+// on.
+//
+// THREAD SAFETY: the server runs on a thread of its own; every public method may be called from
+// any thread.
+#pragma once
+
+#include "cluster/agent_registry.h"
+#include "common/result.h"
+#include "net/curve_keys.h"
+
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ts::cluster {
+
+struct CoordinatorOptions
+{
+    std::string endpoint = "tcp://*:7150"; // where agents connect ("tcp://127.0.0.1:*" = any port)
+    net::KeyPair keys;                     // the coordinator's CURVE key pair
+    std::set<std::string> allowedAgents;   // Z85 public keys of the agents it trusts
+    std::chrono::milliseconds heartbeatTimeout { 3000 }; // silent this long = lost
+};
+
+class CoordinatorServer
+{
+public:
+    // Binds and starts serving. Io error when the endpoint cannot be bound (in use, bad address).
+    static common::Expected<std::unique_ptr<CoordinatorServer>> start(CoordinatorOptions options);
+    ~CoordinatorServer(); // stops the thread and closes the socket
+
+    // The bound endpoint, e.g. "tcp://127.0.0.1:40123".
+    std::string endpoint() const;
+    std::vector<AgentState> agents() const;
+    // Messages refused by the codec or out of place, and the last reason, for the log.
+    int64_t refusedMessages() const;
+    std::string lastRefusal() const;
+    // "agent lab-2 registered (host gpu-box, 16 CPUs)", "agent lab-2 lost (no heartbeat for
+    // 3.0 s)", in order.
+    std::vector<std::string> events() const;
+
+private:
+    struct Private;
+    explicit CoordinatorServer(std::unique_ptr<Private> d);
+    std::unique_ptr<Private> d;
+};
+
+} // namespace ts::cluster
