@@ -89,6 +89,9 @@ int main(int argc, char** argv)
     bool initKeys = false;
     bool printKey = false;
     std::string folder = ts::common::userConfigDir() + "/keys";
+    app.set_config("--config", "",
+                   "Read options from this file (TOML, one option per line: coordinator = "
+                   "\"tcp://studio:7150\"); the command line wins");
     app.add_flag("--init", initKeys,
                  "Create this agent's CURVE key pair (agent.key, agent.pub) and print the public "
                  "key to give to the coordinator");

@@ -67,6 +67,27 @@ private slots:
         QCOMPARE(shown.out.trimmed(), QString::fromStdString(keys->publicKey));
     }
 
+    // The options of a TOML config file (packaging/agent/agent.toml), the command line winning.
+    void configFile()
+    {
+        QTemporaryDir home;
+        const QString folder = home.path() + "/from-config";
+        QCOMPARE(runAgent({ "--init", "--keys", folder }, home.path()).exitCode, 0);
+        const QString config = home.path() + "/agent.toml";
+        QFile file(config);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(("# an agent\nkeys = \"" + folder + "\"\n").toUtf8());
+        file.close();
+        const Outcome shown = runAgent({ "--show-key", "--config", config }, home.path());
+        QCOMPARE(shown.exitCode, 0);
+        auto keys = net::loadKeyPair(folder.toStdString(), "agent");
+        QVERIFY(keys);
+        QCOMPARE(shown.out.trimmed(), QString::fromStdString(keys->publicKey));
+        const Outcome overridden = runAgent(
+                { "--show-key", "--config", config, "--keys", home.path() + "/none" }, home.path());
+        QCOMPARE(overridden.exitCode, 2);
+    }
+
     void keysFolderOption()
     {
         QTemporaryDir home;
