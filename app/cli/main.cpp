@@ -1,4 +1,5 @@
 // trainstudio-cli: the headless face of TrainStudio. Runs pipelines and reads the store.
+#include "agents_command.h"
 #include "cli_common.h"
 #include "common/paths.h"
 #include "data_command.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv)
     ts::cli::addRunCommand(app, exitCode);
     ts::cli::addRunsCommand(app, exitCode);
     ts::cli::addDataCommand(app, exitCode);
+    ts::cli::addAgentsCommand(app, exitCode);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

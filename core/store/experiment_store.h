@@ -152,6 +152,16 @@ struct RunQuery
     size_t limit = 0; // 0 = every run
 };
 
+// An agent the coordinator trusts: `trainstudio-cli agents add` / the studio's "add agent".
+struct AgentRecord
+{
+    std::string name;
+    std::string address;   // "tcp://gpu-box:7150" or the host it connects from
+    std::string publicKey; // Z85, 40 characters: on the coordinator's allow-list
+    double addedAt = 0;    // Unix seconds
+    double lastSeen = 0;   // 0 = never
+};
+
 struct RunDetails : RunSummary
 {
     std::string pipelineJson;
@@ -213,6 +223,13 @@ public:
     // The document saveFittedPrep stored; ErrorKind::NotFound when there is none (runs stored
     // before schema version 4, or an unknown run).
     common::Expected<std::string> fittedPrep(int64_t run);
+
+    // The agents the coordinator trusts (agent_records.cpp). addAgent refuses (InvalidInput) a
+    // name or key already there and a key that is not 40 Z85 characters; removeAgent is NotFound
+    // for an unknown name.
+    common::Result addAgent(const AgentRecord& agent);
+    common::Result removeAgent(const std::string& name);
+    common::Expected<std::vector<AgentRecord>> agents();
 
     // Every run, newest first.
     common::Expected<std::vector<RunSummary>> listRuns();

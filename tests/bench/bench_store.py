@@ -4,11 +4,12 @@ executemany on the same rows into the same schema, and the chart query time. One
 
 Ingest: 1,000,000 metric rows (4 workers x 5 metrics x 50,000 steps) into a fresh store whose
 metrics table has its primary-key index (run, name, worker, step) in place. Ours: bench_store
-ingest (MetricWriter, default batches of 4,096 rows, each one transaction). Python: a store made
-by bench_store schema (so the schema is byte for byte ours), the same PRAGMAs (WAL,
-synchronous NORMAL), the rows built before the clock starts, then executemany with INSERT ... ON
-CONFLICT DO NOTHING in its best configuration: one transaction for all rows, or transactions of
-4,096 rows, whichever is faster in this run. Alternating, --repeat times; medians and the ratio.
+ingest (MetricWriter with its default options: batches of 65,536 rows, each one transaction,
+then flush). Python: a store made by bench_store schema (so the schema is byte for byte ours),
+the same PRAGMAs (WAL, synchronous NORMAL), the rows built before the clock starts, then
+executemany with INSERT ... ON CONFLICT DO NOTHING in its best configuration: one transaction for
+all rows, or transactions of 10,000 rows (the baseline of notes/BENCHMARKING.md), whichever is
+faster in this run. Alternating, --repeat times; medians (min-max) and the ratio.
 
 Query: a 20,000-point metric downsampled to 2,000 points with LTTB, median of 50 queries
 (bench_store query); target under 20 ms.
@@ -26,6 +27,7 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+BATCH = 10_000  # rows per transaction of the batched Python configuration
 NAMES = ["train_loss", "learning_rate", "samples_per_second", "grad_norm", "staleness"]
 
 
@@ -76,6 +78,12 @@ def python(binary, folder, count, batch):
     return seconds
 
 
+def spread(count, seconds):
+    """Median rows/s (min-max) of the timings `seconds` of `count` rows each."""
+    rates = sorted(count / s for s in seconds)
+    return f"{statistics.median(rates):,.0f} rows/s ({rates[0]:,.0f}-{rates[-1]:,.0f})"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=str(ROOT / "build/release"))
@@ -84,19 +92,23 @@ def main():
     args = parser.parse_args()
     binary = str(pathlib.Path(args.build) / "bin/bench_store")
     with tempfile.TemporaryDirectory() as folder:
-        our, one, batched = [], [], []
+        our, one, batched, loads = [], [], [], []
         for _ in range(args.repeat):
+            # A shared machine: the load before each round shows whether it was quiet.
+            loads.append(os.getloadavg()[0])
             our.append(ours(binary, folder, args.rows))
             one.append(python(binary, folder, args.rows, 0))
-            batched.append(python(binary, folder, args.rows, 4096))
+            batched.append(python(binary, folder, args.rows, BATCH))
         o = statistics.median(our)
         p_one, p_batched = statistics.median(one), statistics.median(batched)
         p = min(p_one, p_batched)
-        print(f"# {args.rows:,} metric rows, median of {args.repeat}, alternating "
-              f"(load average {os.getloadavg()[0]:.2f}); SQLite {sqlite3.sqlite_version}")
-        print(f"TrainStudio MetricWriter : {args.rows / o:,.0f} rows/s")
-        print(f"Python executemany       : {args.rows / p_one:,.0f} rows/s in one transaction, "
-              f"{args.rows / p_batched:,.0f} rows/s in transactions of 4,096")
+        print(f"# {args.rows:,} metric rows, median (min-max) of {args.repeat}, alternating "
+              f"(load average before each round: {', '.join(f'{x:.2f}' for x in loads)}); "
+              f"SQLite {sqlite3.sqlite_version}")
+        print(f"TrainStudio MetricWriter : {spread(args.rows, our)}")
+        print(f"Python executemany       : {spread(args.rows, one)} in one transaction")
+        print(f"                           {spread(args.rows, batched)} in transactions of "
+              f"{BATCH:,}")
         print(f"ratio {p / o:.2f}x against Python's best (target >= 1.00x): "
               f"{'met' if p / o >= 1 else 'MISSED'}")
         query = subprocess.run([binary, "query", os.path.join(folder, "query.sqlite"), "50"],

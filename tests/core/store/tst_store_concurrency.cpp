@@ -46,12 +46,23 @@ private slots:
 
     void twoWritersAtOnce()
     {
+        // A barrier: while this connection holds the write lock, both children start and wait
+        // for it (busy_timeout), so they are released into the race together.
+        sqlite3* gate = nullptr;
+        QCOMPARE(
+                sqlite3_open_v2(m_path.toUtf8().constData(), &gate, SQLITE_OPEN_READWRITE, nullptr),
+                SQLITE_OK);
+        QCOMPARE(sqlite3_exec(gate, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
         QProcess first, second;
         first.start(Child, { m_path, QString::number(m_run), "1", "0", "300", "50" });
         second.start(Child, { m_path, QString::number(m_run), "2", "0", "300", "50" });
+        QVERIFY(first.waitForStarted() && second.waitForStarted());
+        QTest::qWait(300);
+        QCOMPARE(sqlite3_exec(gate, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(gate);
         QVERIFY(first.waitForFinished(60000) && second.waitForFinished(60000));
-        QCOMPARE(first.exitCode(), 0);
-        QCOMPARE(second.exitCode(), 0);
+        QVERIFY2(first.exitCode() == 0, first.readAllStandardError().constData());
+        QVERIFY2(second.exitCode() == 0, second.readAllStandardError().constData());
         QCOMPARE(first.readAllStandardOutput().count("committed"), 300);
         QCOMPARE(second.readAllStandardOutput().count("committed"), 300);
         sqlite3* db = nullptr;
