@@ -40,8 +40,8 @@ class MetricWriter
 public:
     struct Options
     {
-        size_t batchRows = 65536;   // commit when the buffer holds this many points
-        double flushSeconds = 0.5;  // or when the oldest buffered point is this old
+        size_t batchRows = 65536;  // commit when the buffer holds this many points
+        double flushSeconds = 0.5; // or when the oldest buffered point is this old
     };
 
     // Opens (and migrates) the store at `path` with a connection of its own.

@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
                 continue;
             for (int64_t i = 0; i < dataset->rows; ++i) {
                 const float code = dataset->row(i)[j];
-                if (code == code && size_t(code) >= dataset->columnTypes[size_t(j)].categories.size())
+                if (code == code
+                    && size_t(code) >= dataset->columnTypes[size_t(j)].categories.size())
                     __builtin_trap();
             }
         }

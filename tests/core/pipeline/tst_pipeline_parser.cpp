@@ -179,7 +179,8 @@ void TstPipelineParser::invalidPipelines_data()
                                          << "stages[0].source.train.labels: is required";
     QTest::newRow("unknown source format")
             << replaced(R"("format": "idx")", R"("format": "parquet")")
-            << "stages[0].source.format: unknown value 'parquet'; expected one of: idx, csv, postgres";
+            << "stages[0].source.format: unknown value 'parquet'; expected one of: idx, csv, "
+               "postgres";
     QTest::newRow("unknown device")
             << replaced(R"("device": "cpu")", R"("device": "tpu")")
             << "stages[2].train.device: unknown value 'tpu'; expected one of: auto, cpu, cuda";

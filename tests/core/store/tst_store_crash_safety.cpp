@@ -4,6 +4,7 @@
 // any other batch, and stay the same when the last acknowledged batch is replayed (in-process
 // with appendMetrics, and again by the next writer, which starts with that batch).
 #include "store/experiment_store.h"
+#include "store_test_support.h"
 
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
@@ -18,28 +19,12 @@
 #include <vector>
 
 using namespace ts;
+using test::scalar;
 
 namespace {
 
 const QString Child = QStringLiteral(TS_BINARY_DIR "/bin/store_writer_child");
 constexpr int64_t Points = 50; // per batch
-
-// One value of `sql` on a raw connection of its own (not the store under test).
-QString scalar(const QString& path, const char* sql)
-{
-    sqlite3* db = nullptr;
-    QString value;
-    if (sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr)
-        == SQLITE_OK) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK
-            && sqlite3_step(stmt) == SQLITE_ROW)
-            value = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(db);
-    return value;
-}
 
 // Batch -> its rows that hold the value the writer gave them, in one query.
 std::map<int64_t, int64_t> correctRowsPerBatch(const QString& path)

@@ -3,6 +3,7 @@
 // stay pending, the file must stay consistent and readable with every committed batch, and once
 // space is freed the pending points must go in.
 #include "store/metric_writer.h"
+#include "store_test_support.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QFile>
@@ -67,7 +68,8 @@ QString scalar(const QString& path, const char* sql)
 
 int64_t rowCount(const QString& path)
 {
-    return scalar(path, "SELECT count(*) FROM metrics").toLongLong();
+    const QString rows = test::scalar(path, "SELECT count(*) FROM metrics");
+    return rows.isEmpty() ? -1 : rows.toLongLong();
 }
 
 // Runs `program args` and returns its exit code, with its output in `output`; -1 when it did not

@@ -5,6 +5,7 @@
 #include "store/lttb.h"
 #include "store/schema_migrations.h" // to write a store of an older version
 #include "store/sqlite_handles.h"    // to hold a read transaction open behind the store's back
+#include "store_test_support.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
@@ -18,38 +19,16 @@ using namespace ts;
 using store::ExperimentStore;
 using store::MetricPoint;
 using store::RunCondition;
+using test::openRaw;
+using test::openStore;
+using test::point;
+using test::readAll;
 
 Q_DECLARE_METATYPE(ts::common::ErrorKind)
 
 namespace {
 
 constexpr double Nan = std::numeric_limits<double>::quiet_NaN();
-
-QByteArray readAll(const QString& path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
-
-store::SqlitePtr openRaw(const std::string& path)
-{
-    sqlite3* raw = nullptr;
-    sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    return store::SqlitePtr(raw);
-}
-
-std::unique_ptr<ExperimentStore> openStore(const std::string& path)
-{
-    auto store = ExperimentStore::open(path);
-    if (!store)
-        qWarning("%s", store.error().message().c_str());
-    return store ? std::move(store).value() : nullptr;
-}
-
-MetricPoint point(int64_t run, const char* name, int worker, int64_t step, double value)
-{
-    return { run, name, worker, step, value, 1.7e9 + double(step) };
-}
 
 // "param:lr < 0.05": key, operator and value, as a runs table filter reads.
 RunCondition condition(const QString& text)
