@@ -78,12 +78,7 @@ int addAgent(const AgentsArgs& args)
 
 int removeAgent(const AgentsArgs& args)
 {
-    const std::string path = storePathOf(args);
-    if (!std::filesystem::exists(path))
-        return reportError(common::Error(common::ErrorKind::NotFound,
-                                         "no agent named '" + args.agent.name + "' (no store at "
-                                                 + path + ")"));
-    auto store = store::ExperimentStore::open(path);
+    auto store = openExistingStore(args.store);
     if (!store)
         return reportError(store.error());
     if (auto removed = (*store)->removeAgent(args.agent.name); !removed)

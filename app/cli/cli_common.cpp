@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 
 namespace ts::cli {
 
@@ -10,6 +11,18 @@ void addStoreOption(CLI::App& command, std::string& store)
 {
     command.add_option("--store", store,
                        "Experiment store file (default: $XDG_DATA_HOME/trainstudio/store.sqlite)");
+}
+
+common::Expected<std::unique_ptr<store::ExperimentStore>> openExistingStore(std::string path)
+{
+    if (path.empty())
+        path = store::ExperimentStore::defaultPath();
+    if (!std::filesystem::exists(path))
+        return common::Error(common::ErrorKind::NotFound,
+                             path
+                                     + ": no experiment store here yet (a first "
+                                       "'trainstudio-cli run PIPELINE' creates it)");
+    return store::ExperimentStore::open(path);
 }
 
 int reportError(const common::Error& error)

@@ -2,7 +2,9 @@
 #pragma once
 
 #include "common/result.h"
+#include "store/experiment_store.h"
 
+#include <memory>
 #include <string>
 
 namespace CLI {
@@ -13,6 +15,10 @@ namespace ts::cli {
 
 // --store FILE, the experiment store a command works on (default: the user's store).
 void addStoreOption(CLI::App& command, std::string& store);
+
+// The store at `path` (or the default store for ""), for commands that only read or change what
+// is there: NotFound, saying how a store comes to be, when there is none; never creates one.
+common::Expected<std::unique_ptr<store::ExperimentStore>> openExistingStore(std::string path);
 
 // Exit codes, stable for scripts.
 enum ExitCode : int {

@@ -156,14 +156,7 @@ common::Expected<std::string> exportRun(store::ExperimentStore& store, const Exp
 
 int exportCommand(const ExportArgs& args)
 {
-    const std::string path =
-            args.store.empty() ? store::ExperimentStore::defaultPath() : args.store;
-    if (!std::filesystem::exists(path))
-        return reportError(Error(ErrorKind::NotFound,
-                                 path
-                                         + ": no experiment store here yet (a first "
-                                           "'trainstudio-cli run PIPELINE' creates it)"));
-    auto store = store::ExperimentStore::open(path);
+    auto store = openExistingStore(args.store);
     if (!store)
         return reportError(store.error());
     auto text = exportRun(**store, args);

@@ -87,20 +87,9 @@ std::string storePathOf(const RunsArgs& args)
     return args.store.empty() ? store::ExperimentStore::defaultPath() : args.store;
 }
 
-common::Expected<std::unique_ptr<store::ExperimentStore>> openExisting(const std::string& path)
-{
-    // Reading commands never create a store as a side effect.
-    if (!std::filesystem::exists(path))
-        return common::Error(common::ErrorKind::NotFound,
-                             path
-                                     + ": no experiment store here yet (a first "
-                                       "'trainstudio-cli run PIPELINE' creates it)");
-    return store::ExperimentStore::open(path);
-}
-
 int listRuns(const RunsArgs& args)
 {
-    auto store = openExisting(storePathOf(args));
+    auto store = openExistingStore(storePathOf(args));
     if (!store)
         return reportError(store.error());
     store::RunQuery query;
@@ -171,7 +160,7 @@ void printClassReport(const std::map<std::string, double>& metrics,
 
 int showRun(const RunsArgs& args)
 {
-    auto store = openExisting(storePathOf(args));
+    auto store = openExistingStore(storePathOf(args));
     if (!store)
         return reportError(store.error());
     auto run = (*store)->runDetails(args.runId);

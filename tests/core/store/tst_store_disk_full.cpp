@@ -153,6 +153,10 @@ private slots:
         QVERIFY2(message.contains(path) && message.contains("disk is full"), qPrintable(message));
         QCOMPARE((*writer)->pending(), size_t(Points)); // kept for a retry
         QVERIFY(committed > 0);
+        QCOMPARE((*writer)->committedBatches(), committed);
+        // The last batch that went in, not the one that failed, is the one to replay.
+        QCOMPARE(int64_t((*writer)->lastBatch().size()), Points);
+        QCOMPARE((*writer)->lastBatch().front().step, (committed - 1) * Points);
         qInfo("%lld batches committed, then: %s", static_cast<long long>(committed),
               qPrintable(message));
 
@@ -172,6 +176,7 @@ private slots:
         const common::Result retried = (*writer)->flush();
         QVERIFY2(retried, retried ? "" : retried.error().message().c_str());
         QCOMPARE((*writer)->pending(), size_t(0));
+        QCOMPARE((*writer)->committedBatches(), committed + 1);
         QCOMPARE(rowCount(path), (committed + 1) * Points);
         writer->reset(); // close the store before the filesystem goes
     }
