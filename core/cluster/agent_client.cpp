@@ -59,6 +59,7 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
     TS_TRY(sendRegister(socket, options, ++sequence));
     const auto started = SteadyClock::now();
     bool registered = false;
+    bool everRegistered = false; // later silences are outages, not a wrong address or key
     auto lastHeard = SteadyClock::now();
     auto lastSent = SteadyClock::now();
     while (!stop) {
@@ -71,18 +72,23 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
             const wire::Header& header = (*received)->message.header;
             if (header.type() == wire::REGISTERED) {
                 registered = true;
+                everRegistered = true;
                 log("registered with " + options.coordinator);
             } else if (header.type() == wire::ERROR) {
                 log("coordinator: " + header.error().message());
                 TS_TRY(sendRegister(socket, options, ++sequence));
             }
         }
-        if (!registered && now - started > options.registerTimeout)
+        if (!everRegistered && now - started > options.registerTimeout)
             return Error(ErrorKind::Io,
                          "the coordinator at " + options.coordinator + " did not answer within "
                                  + std::to_string(options.registerTimeout.count() / 1000)
                                  + " s; check the address, and that this agent's public key is on "
                                    "its allow-list (trainstudio-agent --show-key)");
+        if (!registered && everRegistered && now - lastHeard > 3 * options.heartbeatInterval) {
+            lastHeard = now; // the coordinator is still away: ask again every 3 intervals
+            TS_TRY(sendRegister(socket, options, ++sequence));
+        }
         if (registered && now - lastHeard > 3 * options.heartbeatInterval) {
             log("coordinator silent for "
                 + std::to_string(3 * options.heartbeatInterval.count() / 1000.0).substr(0, 4)

@@ -134,6 +134,37 @@ private slots:
         again->waitForFinished();
     }
 
+    // The coordinator goes away and comes back on the same address: the agent registers with
+    // the new one by itself (and does not give up, as it would on a first registration).
+    void agentsReturnToARestartedCoordinator()
+    {
+        QTemporaryDir dir;
+        const QString keys = initAgent(dir, "a");
+        auto serverKeys = net::generateKeyPair();
+        QVERIFY(serverKeys);
+        cluster::CoordinatorOptions options;
+        options.endpoint = "tcp://127.0.0.1:*";
+        options.keys = *serverKeys;
+        options.allowedAgents = { publicKeyOf(keys) };
+        auto first = cluster::CoordinatorServer::start(options);
+        QVERIFY(first);
+        const std::string endpoint = (*first)->endpoint();
+        auto agent = startAgent(keys, "lab-a", endpoint, serverKeys->publicKey);
+        QVERIFY(waitFor([&] { return statusOf(**first, "lab-a") == Online; }, 10000));
+
+        first->reset(); // the coordinator dies
+        QTest::qWait(1500);
+        options.endpoint = endpoint; // the same port
+        auto second = cluster::CoordinatorServer::start(options);
+        QVERIFY2(second, second ? "" : second.error().message().c_str());
+        QVERIFY2(waitFor([&] { return statusOf(**second, "lab-a") == Online; }, 10000),
+                 qPrintable(agent->readAllStandardOutput()));
+        QCOMPARE(agent->state(), QProcess::Running);
+        agent->terminate();
+        QVERIFY(agent->waitForFinished(5000));
+        QCOMPARE(agent->exitCode(), 0);
+    }
+
     void keyNotOnTheAllowListNeverRegisters()
     {
         QTemporaryDir dir;
