@@ -11,8 +11,6 @@
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
-#include <sqlite3.h>
-
 #include <unistd.h>
 
 using namespace ts;
@@ -49,27 +47,34 @@ private:
     bool m_mounted = false;
 };
 
-// One value of `sql` on a raw connection of its own (not the store under test).
-QString scalar(const QString& path, const char* sql)
-{
-    sqlite3* db = nullptr;
-    QString value;
-    if (sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr)
-        == SQLITE_OK) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK
-            && sqlite3_step(stmt) == SQLITE_ROW)
-            value = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(db);
-    return value;
-}
-
 int64_t rowCount(const QString& path)
 {
     const QString rows = test::scalar(path, "SELECT count(*) FROM metrics");
     return rows.isEmpty() ? -1 : rows.toLongLong();
+}
+
+const char* const Name = "a_rather_long_metric_name_for_the_index";
+
+// Whether a fresh store on `path` reads `steps` points of each of workers 0 and 1, with the
+// values the test wrote (step + worker).
+bool seriesAreWhole(const QString& path, int64_t run, int64_t steps)
+{
+    auto reader = store::ExperimentStore::open(path.toStdString());
+    if (!reader) {
+        qWarning("%s", reader.error().message().c_str());
+        return false;
+    }
+    for (const int worker : { 0, 1 }) {
+        auto series = (*reader)->metricSeries(run, Name, worker);
+        if (!series || int64_t(series->size()) != steps)
+            return false;
+        for (int64_t step = 0; step < steps; ++step) {
+            const store::MetricPoint& point = (*series)[size_t(step)];
+            if (point.step != step || point.value != double(step + worker))
+                return false;
+        }
+    }
+    return true;
 }
 
 // Runs `program args` and returns its exit code, with its output in `output`; -1 when it did not
@@ -134,14 +139,16 @@ private slots:
         auto run = (*writer)->store().createRun({ "full", "disk", "{}", "cpu", {} });
         QVERIFY(run);
 
+        // Two workers' series interleaved step by step, as a training loop appends them.
         constexpr int64_t Points = 200;
         int64_t committed = 0;
         common::Result failed;
         for (int64_t batch = 0; batch < 10000 && failed; ++batch) {
             for (int64_t i = 0; i < Points; ++i) {
-                const int64_t step = batch * Points + i;
-                QVERIFY((*writer)->append({ *run, "a_rather_long_metric_name_for_the_index", 0,
-                                            step, double(step), double(step) }));
+                const int64_t step = (batch * Points + i) / 2;
+                const int worker = int(i % 2);
+                QVERIFY((*writer)->append(
+                        { *run, Name, worker, step, double(step + worker), double(step) }));
             }
             failed = (*writer)->flush();
             if (failed)
@@ -156,19 +163,13 @@ private slots:
         QCOMPARE((*writer)->committedBatches(), committed);
         // The last batch that went in, not the one that failed, is the one to replay.
         QCOMPARE(int64_t((*writer)->lastBatch().size()), Points);
-        QCOMPARE((*writer)->lastBatch().front().step, (committed - 1) * Points);
+        QCOMPARE((*writer)->lastBatch().front().step, (committed - 1) * Points / 2);
         qInfo("%lld batches committed, then: %s", static_cast<long long>(committed),
               qPrintable(message));
 
         // The file is consistent and holds exactly the committed batches.
-        {
-            auto reader = store::ExperimentStore::open(path.toStdString());
-            QVERIFY2(reader, reader ? "" : reader.error().message().c_str());
-            auto series = (*reader)->metricSeries(*run, "a_rather_long_metric_name_for_the_index");
-            QVERIFY(series);
-            QCOMPARE(int64_t(series->size()), committed * Points);
-        }
-        QCOMPARE(scalar(path, "PRAGMA integrity_check"), QString("ok"));
+        QVERIFY(seriesAreWhole(path, *run, committed * Points / 2));
+        QCOMPARE(test::scalar(path, "PRAGMA integrity_check"), QString("ok"));
         QCOMPARE(rowCount(path), committed * Points);
 
         // Space freed: the pending points go in.
@@ -178,6 +179,7 @@ private slots:
         QCOMPARE((*writer)->pending(), size_t(0));
         QCOMPARE((*writer)->committedBatches(), committed + 1);
         QCOMPARE(rowCount(path), (committed + 1) * Points);
+        QVERIFY(seriesAreWhole(path, *run, (committed + 1) * Points / 2));
         writer->reset(); // close the store before the filesystem goes
     }
 };
