@@ -4,8 +4,10 @@
 // and commits them in batches, each one transaction of INSERT ... ON CONFLICT DO NOTHING on
 // (run, name, worker, step), so a batch replayed after a crash or a reconnect is harmless.
 //
-// A batch is committed when it holds Options::batchRows points, when Options::flushSeconds have
-// passed since the last commit (checked on append), or on flush(). commit() returning success
+// A batch is committed when it holds Options::batchRows points, when its oldest point is
+// Options::flushSeconds old (checked on append), or on flush(). Before a commit the points are
+// grouped by series (run, name, worker), each series keeping its order, so the index is written
+// series by series. commit() returning success
 // means the batch is in the file: after a crash (SIGKILL, power cut with synchronous=NORMAL in
 // WAL mode the last commits may roll back, never half of one) every acknowledged batch is there.
 //
