@@ -6,6 +6,7 @@
 
 #include "cli_common.h"
 #include "common/spelling.h"
+#include "run_json.h"
 #include "store/experiment_store.h"
 
 #include <nlohmann/json.hpp>
@@ -85,21 +86,6 @@ json seriesJson(const std::vector<store::Series>& series)
                                { "wall_time", p.wallTime } });
     }
     return points;
-}
-
-json runJson(const store::RunDetails& run)
-{
-    json params = json::object();
-    for (const auto& [key, value] : run.params)
-        params[key] = value;
-    return { { "id", run.id },
-             { "experiment", run.experiment },
-             { "name", run.name },
-             { "status", store::toString(run.status) },
-             { "backend", run.backend },
-             { "created_at", run.createdAt },
-             { "finished_at", run.finishedAt > 0 ? json(run.finishedAt) : json(nullptr) },
-             { "params", params } };
 }
 
 // Writes `text` to `path` through a temporary file renamed into place.

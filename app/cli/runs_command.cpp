@@ -3,6 +3,7 @@
 #include "cli_common.h"
 #include "export_command.h"
 #include "progress_bar.h"
+#include "run_json.h"
 #include "store/experiment_store.h"
 
 #include <nlohmann/json.hpp>
@@ -67,21 +68,6 @@ std::string localTime(double unixSeconds)
     return text;
 }
 
-json toJson(const store::RunSummary& run)
-{
-    json j = { { "id", run.id },
-               { "experiment", run.experiment },
-               { "name", run.name },
-               { "status", store::toString(run.status) },
-               { "backend", run.backend },
-               { "created_at", run.createdAt },
-               { "finished_at", run.finishedAt > 0 ? json(run.finishedAt) : json(nullptr) },
-               { "metrics", run.finalMetrics } };
-    if (!run.error.empty())
-        j["error"] = run.error;
-    return j;
-}
-
 std::string storePathOf(const RunsArgs& args)
 {
     return args.store.empty() ? store::ExperimentStore::defaultPath() : args.store;
@@ -109,7 +95,7 @@ int listRuns(const RunsArgs& args)
     if (args.json) {
         json out = { { "store", (*store)->path() }, { "runs", json::array() } };
         for (const auto& run : *runs)
-            out["runs"].push_back(toJson(run));
+            out["runs"].push_back(runJson(static_cast<const store::RunSummary&>(run)));
         std::printf("%s\n", out.dump().c_str());
         return ExitOk;
     }
@@ -167,10 +153,7 @@ int showRun(const RunsArgs& args)
     if (!run)
         return reportError(run.error());
     if (args.json) {
-        json out = toJson(*run);
-        out["params"] = json::object();
-        for (const auto& [key, value] : run->params)
-            out["params"][key] = value;
+        json out = runJson(*run);
         out["metric_names"] = run->metricNames;
         out["pipeline"] = json::parse(run->pipelineJson, nullptr, false);
         auto matrix = (*store)->latestConfusionMatrix(args.runId);
