@@ -70,6 +70,16 @@ bool waitFor(const std::function<bool()>& condition, int ms)
     return true;
 }
 
+// A coordinator on a free loopback port that trusts `allowed`.
+cluster::CoordinatorOptions loopback(const net::KeyPair& keys, std::set<std::string> allowed = {})
+{
+    cluster::CoordinatorOptions options;
+    options.endpoint = "tcp://127.0.0.1:*";
+    options.keys = keys;
+    options.allowedAgents = std::move(allowed);
+    return options;
+}
+
 constexpr int Online = int(cluster::AgentState::Status::Online);
 constexpr int Lost = int(cluster::AgentState::Status::Lost);
 
@@ -87,10 +97,8 @@ private slots:
         QVERIFY(!keysA.isEmpty() && !keysB.isEmpty());
         auto serverKeys = net::generateKeyPair();
         QVERIFY(serverKeys);
-        cluster::CoordinatorOptions options;
-        options.endpoint = "tcp://127.0.0.1:*";
-        options.keys = *serverKeys;
-        options.allowedAgents = { publicKeyOf(keysA), publicKeyOf(keysB) };
+        cluster::CoordinatorOptions options =
+                loopback(*serverKeys, { publicKeyOf(keysA), publicKeyOf(keysB) });
         options.heartbeatTimeout = std::chrono::milliseconds(1500);
         auto server = cluster::CoordinatorServer::start(options);
         QVERIFY2(server, server ? "" : server.error().message().c_str());
@@ -142,10 +150,7 @@ private slots:
         const QString keys = initAgent(dir, "a");
         auto serverKeys = net::generateKeyPair();
         QVERIFY(serverKeys);
-        cluster::CoordinatorOptions options;
-        options.endpoint = "tcp://127.0.0.1:*";
-        options.keys = *serverKeys;
-        options.allowedAgents = { publicKeyOf(keys) };
+        cluster::CoordinatorOptions options = loopback(*serverKeys, { publicKeyOf(keys) });
         auto first = cluster::CoordinatorServer::start(options);
         QVERIFY(first);
         const std::string endpoint = (*first)->endpoint();
@@ -171,9 +176,7 @@ private slots:
         const QString keys = initAgent(dir, "stranger");
         auto serverKeys = net::generateKeyPair();
         QVERIFY(serverKeys);
-        cluster::CoordinatorOptions options;
-        options.endpoint = "tcp://127.0.0.1:*";
-        options.keys = *serverKeys;
+        cluster::CoordinatorOptions options = loopback(*serverKeys);
         auto server = cluster::CoordinatorServer::start(options); // trusts nobody
         QVERIFY(server);
         QProcess agent;
@@ -194,10 +197,7 @@ private slots:
         auto serverKeys = net::generateKeyPair();
         auto client = net::generateKeyPair();
         QVERIFY(serverKeys && client);
-        cluster::CoordinatorOptions options;
-        options.endpoint = "tcp://127.0.0.1:*";
-        options.keys = *serverKeys;
-        options.allowedAgents = { client->publicKey };
+        cluster::CoordinatorOptions options = loopback(*serverKeys, { client->publicKey });
         auto server = cluster::CoordinatorServer::start(options);
         QVERIFY(server);
         zmq::context_t context;
