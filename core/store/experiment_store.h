@@ -9,8 +9,9 @@
 // label_counts (v3: the data statistics of each run, the drift reference), fitted_preps (v4: the
 // fitted preprocessing of each run, data/fitted_prep.h), workers, events, staleness, artifacts,
 // agents, deployments and drift_reports (v5: distributed runs and deployment; runs gained
-// `strategy`). A metric point is keyed by (run, name, worker, step): appending a point that is
-// already stored is a no-op, so a replayed batch never duplicates rows.
+// `strategy`), jobs and job_logs (v6: the coordinator's queue). A metric point is keyed by (run,
+// name, worker, step): appending a point that is already stored is a no-op, so a replayed batch
+// never duplicates rows.
 //
 // FAILURE: every mutating call runs in its own transaction; when it fails nothing of it is stored
 // and the returned Error names the store file and what SQLite said.
@@ -22,6 +23,7 @@
 
 #include "common/result.h"
 #include "data/feature_stats.h" // for DatasetStats
+#include "store/job_types.h"
 
 #include <climits>
 #include <cstdint>
@@ -172,7 +174,7 @@ struct RunDetails : RunSummary
 class ExperimentStore
 {
 public:
-    static constexpr int SchemaVersion = 5;
+    static constexpr int SchemaVersion = 6;
 
     // $XDG_DATA_HOME/trainstudio/store.sqlite, or ~/.local/share/trainstudio/store.sqlite.
     static std::string defaultPath();
@@ -231,6 +233,24 @@ public:
     common::Result removeAgent(const std::string& name);
     common::Expected<std::vector<AgentRecord>> agents();
 
+    // Jobs (job_records.cpp, store/job_types.h). submitJob queues a job and returns its id;
+    // saveJob writes the coordinator's changes to a job (state, attempt, agent, run, checkpoint
+    // step, times, message) with synchronous=FULL; requestCancel marks a job to be cancelled
+    // (NotFound for an unknown job, InvalidInput for one that ended). jobs() lists every job,
+    // newest first, or only those not ended.
+    common::Expected<int64_t> submitJob(const NewJob& job);
+    common::Result saveJob(const JobRecord& job);
+    common::Result requestCancel(int64_t job);
+    common::Expected<JobRecord> job(int64_t id);
+    common::Expected<std::vector<JobRecord>> jobs(bool activeOnly = false);
+    // A log line of a job; one already stored (same job, attempt and line) is skipped.
+    common::Result appendJobLog(const JobLogLine& line);
+    // The lines of `job` with id > afterId, in order.
+    common::Expected<std::vector<JobLogLine>> jobLogs(int64_t job, int64_t afterId = 0);
+    // Replaces the backend and parameters of `run`: a run a coordinator created for a job is
+    // described by its rank once the rank has read the data and built the model.
+    common::Result describeRun(int64_t run, const std::string& backend,
+                               const std::vector<std::pair<std::string, std::string>>& params);
     // Every run, newest first.
     common::Expected<std::vector<RunSummary>> listRuns();
     // One run; ErrorKind::NotFound when there is no run `run`.

@@ -172,7 +172,43 @@ CREATE TABLE drift_reports (
 CREATE INDEX drift_reports_by_deployment ON drift_reports(deployment_id, time);
 )sql";
 
-constexpr const char* Steps[] = { StepV1, StepV2, StepV3, StepV4, StepV5 };
+// v6: the coordinator's job queue and the jobs' logs (store/job_types.h). A job's run is NULL
+// until it first starts; deleting its run keeps the job (SET NULL) so the queue's history stays.
+// job_logs: UNIQUE (job, attempt, line) makes a log line replayed by an agent a no-op.
+constexpr const char* StepV6 = R"sql(
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    experiment TEXT NOT NULL,
+    name TEXT NOT NULL,
+    pipeline_json TEXT NOT NULL,
+    base_dir TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    checkpoint_every INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    agent TEXT NOT NULL DEFAULT '',
+    checkpoint_step INTEGER NOT NULL DEFAULT -1,
+    submitted_at REAL NOT NULL,
+    started_at REAL NOT NULL DEFAULT 0,
+    finished_at REAL NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_by_state ON jobs(state, priority, id);
+CREATE TABLE job_logs (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    attempt INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    time REAL NOT NULL,
+    level INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    UNIQUE (job_id, attempt, line)
+);
+)sql";
+
+constexpr const char* Steps[] = { StepV1, StepV2, StepV3, StepV4, StepV5, StepV6 };
 static_assert(std::size(Steps) == ExperimentStore::SchemaVersion,
               "every schema version needs exactly one migration step");
 

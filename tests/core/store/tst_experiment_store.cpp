@@ -110,8 +110,8 @@ private slots:
                           "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
                  QStringList({ "agents", "artifacts", "confusion_matrices", "deployments",
                                "drift_reports", "events", "experiments", "feature_stats",
-                               "fitted_preps", "label_counts", "metrics", "params", "runs",
-                               "staleness", "workers" }));
+                               "fitted_preps", "job_logs", "jobs", "label_counts", "metrics",
+                               "params", "runs", "staleness", "workers" }));
         QCOMPARE(queryRaw(storeFile, "PRAGMA user_version"),
                  QStringList { QString::number(ExperimentStore::SchemaVersion) });
         // WAL persists in the file: the studio reads while a run writes.
@@ -125,6 +125,7 @@ private slots:
         QTest::newRow("v2 -> current") << 2; // confusion matrices, no data statistics
         QTest::newRow("v3 -> current") << 3; // data statistics, no fitted preprocessing
         QTest::newRow("v4 -> current") << 4; // fitted preprocessing, no distributed records
+        QTest::newRow("v5 -> current") << 5; // distributed records, no job queue
     }
     void upgradesKeepingRuns()
     {
@@ -159,6 +160,9 @@ private slots:
         QCOMPARE(queryRaw(path, "SELECT strategy FROM runs"), QStringList { "single" });
         QVERIFY(store->registerWorker(1, { 0, "", "cpu", "localhost" }).ok());
         QCOMPARE(store->workers(1)->size(), size_t(1));
+        // The job queue of v6 exists, empty, and takes jobs.
+        QCOMPARE(store->jobs()->size(), size_t(0));
+        QVERIFY(store->submitJob({ "mnist", "new", "{}", "/", 0, 0 }).ok());
     }
 
     void confusionMatrixRoundTrip()
