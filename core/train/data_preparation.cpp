@@ -158,21 +158,21 @@ Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec, b
     return data;
 }
 
-Expected<int64_t> createRunWithStats(store::ExperimentStore& store, const store::NewRun& run,
+Expected<int64_t> createRunWithStats(RunRecorder& recorder, const store::NewRun& run,
                                      const PreparedData& data)
 {
-    auto id = store.createRun(run);
+    auto id = recorder.createRun(run);
     if (!id)
         return std::move(id).error();
-    common::Result saved = store.saveDatasetStats(*id, "train", data.statsTrain);
+    common::Result saved = recorder.saveDatasetStats(*id, "train", data.statsTrain);
     if (saved)
-        saved = store.saveDatasetStats(*id, "test", data.statsTest);
+        saved = recorder.saveDatasetStats(*id, "test", data.statsTest);
     if (saved && !data.prepJson.empty())
-        saved = store.saveFittedPrep(*id, data.prepJson);
+        saved = recorder.saveFittedPrep(*id, data.prepJson);
     if (!saved) {
         Error error = std::move(saved).error().wrap("storing the data statistics and prep of run "
                                                     + std::to_string(*id));
-        (void)store.finishRun(*id, store::RunStatus::Failed, error.message());
+        (void)recorder.finishRun(*id, store::RunStatus::Failed, error.message());
         return error;
     }
     return id;

@@ -8,6 +8,7 @@
 #include "data/fitted_prep.h"
 #include "pipeline/pipeline_spec.h"
 #include "store/experiment_store.h"
+#include "train/run_recorder.h"
 
 #include <string>
 #include <vector>
@@ -38,11 +39,11 @@ struct PreparedData
 common::Expected<PreparedData> preparePipelineData(const pipeline::PipelineSpec& spec,
                                                    bool withStats = true);
 
-// Creates `run` in `store` and stores the statistics and the fitted prep of `data` with it. When
-// they cannot be stored the run is marked failed (as a failed metric write does) and the error is
-// returned.
-common::Expected<int64_t> createRunWithStats(store::ExperimentStore& store,
-                                             const store::NewRun& run, const PreparedData& data);
+// Creates `run` through `recorder` and records the statistics and the fitted prep of `data` with
+// it. When they cannot be stored the run is marked failed (as a failed metric write does) and the
+// error is returned.
+common::Expected<int64_t> createRunWithStats(RunRecorder& recorder, const store::NewRun& run,
+                                             const PreparedData& data);
 
 // Step 2 of a run: fits the transforms of spec.prep (data/fitted_prep.h: encoding, imputation,
 // clipping, log, buckets, scaling) on the training split and applies them to both splits, whose

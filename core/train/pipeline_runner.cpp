@@ -3,8 +3,9 @@
 #include "nn/model_factory.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/data_preparation.h"
+#include "train/recorder_sink.h"
 #include "train/run_params.h"
-#include "train/store_sink.h"
+#include "train/store_recorder.h"
 
 #include <nlohmann/json.hpp>
 
@@ -115,16 +116,13 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
 // Steps 5 and 6 for a new or a resumed run: train (from `resumeFrom` when given), then store
 // the final state.
 Expected<RunOutcome> trainRun(const pipeline::PipelineSpec& spec, Prepared& p,
-                              store::ExperimentStore& store, const RunOptions& options,
+                              RunRecorder& recorder, const RunOptions& options,
                               const nn::CheckpointState* resumeFrom, RunListener* listener,
                               Clock::time_point wallStart)
 {
     const RunStart& start = p.start;
     const std::string runName = "run " + std::to_string(start.runId);
-    auto writer = store::MetricWriter::open(store.path());
-    if (!writer)
-        return std::move(writer).error().wrap(runName);
-    StoreSink sink(store, std::move(*writer), start.runId, listener, options.cancel);
+    RecorderSink sink(recorder, start.runId, options.worker, listener, options.cancel);
     TrainOptions trainOptions { spec.train.epochs, spec.train.batchSize, spec.train.seed,
                                 spec.train.optimizer, spec.train.logEvery };
     trainOptions.checkpointEvery = start.checkpointEvery;
@@ -135,12 +133,15 @@ Expected<RunOutcome> trainRun(const pipeline::PipelineSpec& spec, Prepared& p,
         sink.flush();
         return sink.failure() ? Result(Error(*sink.failure())) : Result();
     };
+    trainOptions.afterCheckpoint = [&](int64_t step) {
+        return recorder.checkpointSaved(start.runId, step, start.checkpointPath);
+    };
     Trainer trainer(*p.selection.backend, *p.model, trainOptions);
     if (resumeFrom) {
         if (Result restored = trainer.resume(*resumeFrom); !restored)
             return std::move(restored).error().wrap("resuming " + runName + " from "
                                                     + start.checkpointPath);
-        TS_TRY(store.reopenRun(start.runId));
+        TS_TRY(recorder.reopenRun(start.runId));
     }
     if (listener)
         listener->onStart(start);
@@ -155,12 +156,12 @@ Expected<RunOutcome> trainRun(const pipeline::PipelineSpec& spec, Prepared& p,
     if (auto& failure = trainingFailed ? outcome.summary.failure : sink.failure()) {
         Error error = std::move(*failure).wrap(trainingFailed ? runName
                                                               : "storing metrics of " + runName);
-        (void)store.finishRun(start.runId, store::RunStatus::Failed, error.message());
+        (void)recorder.finishRun(start.runId, store::RunStatus::Failed, error.message());
         return error;
     }
     outcome.status =
             outcome.summary.cancelled ? store::RunStatus::Cancelled : store::RunStatus::Finished;
-    TS_TRY(store.finishRun(start.runId, outcome.status));
+    TS_TRY(recorder.finishRun(start.runId, outcome.status, {}));
     outcome.seconds = std::chrono::duration<double>(Clock::now() - wallStart).count();
     return outcome;
 }
@@ -191,13 +192,47 @@ Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec, const RunOp
                              + ": cannot create the checkpoint folder: " + ec.message());
     store::NewRun newRun { spec.experiment, spec.name, spec.text, start.backend,
                            runParams(spec, start) };
-    auto runId = createRunWithStats(**store, newRun, *prepared); // a failure marks the run failed
+    auto recorder = StoreRecorder::open(**store);
+    if (!recorder)
+        return std::move(recorder).error();
+    auto runId = createRunWithStats(**recorder, newRun, *prepared); // a failure marks it failed
     if (!runId)
         return std::move(runId).error();
     start.runId = *runId;
     if (start.checkpointEvery > 0)
         start.checkpointPath = checkpointPathOf(storePath, *runId);
-    return trainRun(spec, *prepared, **store, options, nullptr, listener, wallStart);
+    return trainRun(spec, *prepared, **recorder, options, nullptr, listener, wallStart);
+}
+
+Expected<RunOutcome> runPipelineWith(const pipeline::PipelineSpec& spec, const RunOptions& options,
+                                     RunRecorder& recorder, RunListener* listener)
+{
+    const auto wallStart = Clock::now();
+    std::optional<nn::CheckpointState> checkpoint;
+    if (!options.resumeCheckpoint.empty()) {
+        auto loaded = nn::loadCheckpoint(options.resumeCheckpoint);
+        if (!loaded)
+            return std::move(loaded).error().wrap("resuming " + spec.origin);
+        checkpoint = std::move(*loaded);
+    }
+    auto prepared = prepare(spec, options);
+    if (!prepared)
+        return std::move(prepared).error();
+    RunStart& start = prepared->start;
+    start.checkpointEvery = options.checkpointPath.empty() ? 0 : options.checkpointEvery;
+    start.checkpointPath = start.checkpointEvery > 0 ? options.checkpointPath : std::string();
+    store::NewRun newRun { spec.experiment, spec.name, spec.text, start.backend,
+                           runParams(spec, start) };
+    auto runId = createRunWithStats(recorder, newRun, *prepared);
+    if (!runId)
+        return std::move(runId).error();
+    start.runId = *runId;
+    if (checkpoint) {
+        start.resumed = true;
+        start.resumeStep = checkpoint->globalStep;
+    }
+    return trainRun(spec, *prepared, recorder, options, checkpoint ? &*checkpoint : nullptr,
+                    listener, wallStart);
 }
 
 Expected<RunOutcome> resumePipeline(const RunOptions& options, RunListener* listener)
@@ -241,7 +276,10 @@ Expected<RunOutcome> resumePipeline(const RunOptions& options, RunListener* list
     start.checkpointPath = path;
     start.resumed = true;
     start.resumeStep = checkpoint->globalStep;
-    return trainRun(*spec, *prepared, **store, options, &*checkpoint, listener, wallStart);
+    auto recorder = StoreRecorder::open(**store);
+    if (!recorder)
+        return std::move(recorder).error();
+    return trainRun(*spec, *prepared, **recorder, options, &*checkpoint, listener, wallStart);
 }
 
 } // namespace ts::train

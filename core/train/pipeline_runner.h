@@ -24,6 +24,7 @@
 #include "pipeline/pipeline_spec.h"
 #include "store/experiment_store.h"
 #include "train/metric_sink.h"
+#include "train/run_recorder.h"
 #include "train/trainer.h"
 
 #include <atomic>
@@ -42,6 +43,11 @@ struct RunOptions
     const std::atomic<bool>* cancel = nullptr;   // set by a signal handler to stop cleanly
     int64_t checkpointEvery = 0;                 // steps between checkpoints; 0 = none
     std::optional<int64_t> resumeRun;            // the run resumePipeline continues
+    // A job's rank on an agent (runPipelineWith): the file its checkpoints replace, the
+    // checkpoint it continues from (empty: from the start), and the rank its points are of.
+    std::string checkpointPath;
+    std::string resumeCheckpoint;
+    int worker = 0;
 };
 
 struct RunStart
@@ -84,6 +90,14 @@ public:
 // store is touched; a failure during training marks the run failed and returns the reason.
 common::Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec,
                                          const RunOptions& options, RunListener* listener);
+
+// Runs `spec` with its records going to `recorder` instead of a store: a job's rank on an agent
+// (agent/rank_runner.h). With options.resumeCheckpoint the run continues from that checkpoint
+// (recorder.reopenRun) instead of starting; checkpoints go to options.checkpointPath every
+// options.checkpointEvery steps and are announced to recorder.checkpointSaved.
+common::Expected<RunOutcome> runPipelineWith(const pipeline::PipelineSpec& spec,
+                                             const RunOptions& options, RunRecorder& recorder,
+                                             RunListener* listener);
 
 // Continues run *options.resumeRun from its checkpoint, with the checkpoint interval the run was
 // started with (options.checkpointEvery is ignored); device and threads overrides apply.

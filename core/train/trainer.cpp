@@ -300,6 +300,12 @@ bool Trainer::checkpoint(Loop& loop, int epoch, int64_t nextBatch)
         loop.summary.failure = std::move(saved).error().wrap(where);
         return false;
     }
+    if (m_options.afterCheckpoint) {
+        if (Result sent = m_options.afterCheckpoint(loop.summary.steps); !sent) {
+            loop.summary.failure = std::move(sent).error().wrap(where);
+            return false;
+        }
+    }
     return true;
 }
 

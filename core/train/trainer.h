@@ -67,6 +67,9 @@ struct TrainOptions
     // (the runner flushes its metric batch): a resumed run then never misses a point. A failure
     // stops training like a failed save. Optional.
     std::function<common::Result()> beforeCheckpoint {};
+    // Called after a checkpoint was written, with its global step (a job's rank sends the file
+    // to its coordinator from here). A failure stops training like a failed save. Optional.
+    std::function<common::Result(int64_t step)> afterCheckpoint {};
 };
 
 struct Evaluation

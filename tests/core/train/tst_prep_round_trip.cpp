@@ -6,6 +6,7 @@
 #include "pipeline/pipeline_parser.h"
 #include "store/experiment_store.h"
 #include "train/data_preparation.h"
+#include "train/store_recorder.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
@@ -53,7 +54,10 @@ private slots:
             QVERIFY(store);
             train::PreparedData withPrep;
             withPrep.prepJson = prep->toJson();
-            auto run = train::createRunWithStats(**store, { "e", "r", "{}", "cpu", {} }, withPrep);
+            auto recorder = train::StoreRecorder::open(**store);
+            QVERIFY(recorder.ok());
+            auto run =
+                    train::createRunWithStats(**recorder, { "e", "r", "{}", "cpu", {} }, withPrep);
             QVERIFY2(run, run ? "" : run.error().message().c_str());
             auto json = (*store)->fittedPrep(*run);
             QVERIFY2(json, json ? "" : json.error().message().c_str());

@@ -1,4 +1,4 @@
-#include "train/store_sink.h"
+#include "train/recorder_sink.h"
 
 #include "train/pipeline_runner.h" // for RunListener
 
@@ -15,30 +15,32 @@ double unixNow()
 
 } // namespace
 
-StoreSink::StoreSink(store::ExperimentStore& store, std::unique_ptr<store::MetricWriter> writer,
-                     int64_t run, RunListener* listener, const std::atomic<bool>* cancel)
-    : m_store(store)
-    , m_writer(std::move(writer))
+RecorderSink::RecorderSink(RunRecorder& recorder, int64_t run, int worker, RunListener* listener,
+                           const std::atomic<bool>* cancel)
+    : m_recorder(recorder)
     , m_run(run)
+    , m_worker(worker)
     , m_listener(listener)
     , m_cancel(cancel)
 {}
 
-void StoreSink::onMetric(const std::string& name, int64_t step, double value)
+void RecorderSink::onMetric(const std::string& name, int64_t step, double value)
 {
     if (m_failure)
         return;
-    if (common::Result r = m_writer->append({ m_run, name, 0, step, value, unixNow() }); !r)
+    if (common::Result r =
+                m_recorder.appendMetric({ m_run, name, m_worker, step, value, unixNow() });
+        !r)
         m_failure = std::move(r).error();
 }
 
-void StoreSink::onProgress(const Progress& progress)
+void RecorderSink::onProgress(const Progress& progress)
 {
     if (m_listener)
         m_listener->onProgress(progress);
 }
 
-void StoreSink::onEvaluation(int64_t step, const ClassificationReport& report)
+void RecorderSink::onEvaluation(int64_t step, const ClassificationReport& report)
 {
     for (int64_t c = 0; c < report.classes; ++c) {
         const std::string suffix = "_class" + std::to_string(c);
@@ -52,21 +54,21 @@ void StoreSink::onEvaluation(int64_t step, const ClassificationReport& report)
     if (m_failure)
         return;
     if (common::Result r =
-                m_store.saveConfusionMatrix(m_run, step, report.classes, report.confusion);
+                m_recorder.saveConfusionMatrix(m_run, step, report.classes, report.confusion);
         !r)
         m_failure = std::move(r).error();
 }
 
-bool StoreSink::cancelled() const
+bool RecorderSink::cancelled() const
 {
     return m_failure.has_value() || (m_cancel && m_cancel->load());
 }
 
-void StoreSink::flush()
+void RecorderSink::flush()
 {
     if (m_failure)
         return;
-    if (common::Result r = m_writer->flush(); !r)
+    if (common::Result r = m_recorder.flushMetrics(); !r)
         m_failure = std::move(r).error();
 }
 
