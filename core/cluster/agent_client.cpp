@@ -11,16 +11,22 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-common::Result sendRegister(zmq::socket_t& socket, const AgentOptions& options, uint64_t sequence)
+common::Result sendRegister(zmq::socket_t& socket, const AgentOptions& options, uint64_t sequence,
+                            const JobHost* jobs)
 {
     wire::Header header;
     header.set_type(wire::REGISTER);
     header.set_sequence(sequence);
-    *header.mutable_register_() = describeHost(options.agentId);
+    wire::Register& info = *header.mutable_register_();
+    info = describeHost(options.agentId);
+    info.set_slots(options.slots);
+    if (jobs)
+        for (const wire::RunningJob& job : jobs->runningJobs())
+            *info.add_running() = job;
     return net::sendMessage(socket, header);
 }
 
-common::Result sendHeartbeat(zmq::socket_t& socket, uint64_t sequence)
+common::Result sendHeartbeat(zmq::socket_t& socket, uint64_t sequence, uint32_t running)
 {
     wire::Header header;
     header.set_type(wire::HEARTBEAT);
@@ -28,13 +34,45 @@ common::Result sendHeartbeat(zmq::socket_t& socket, uint64_t sequence)
     header.mutable_heartbeat()->set_time(
             std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
                     .count());
+    header.mutable_heartbeat()->set_running_ranks(running);
     return net::sendMessage(socket, header);
+}
+
+// The batch of spooled records in flight: sent, not yet acknowledged.
+struct Forwarding
+{
+    uint64_t lastSequence = 0; // 0 = nothing in flight
+    SteadyClock::time_point sentAt;
+};
+
+constexpr size_t BatchBytes = 8u << 20;               // records per RECORDS message, about
+constexpr std::chrono::milliseconds AckTimeout { 5000 }; // then the batch goes again
+
+common::Result forward(zmq::socket_t& socket, JobHost& jobs, Forwarding& inFlight,
+                       SteadyClock::time_point now)
+{
+    if (inFlight.lastSequence != 0 && now - inFlight.sentAt < AckTimeout)
+        return {};
+    auto batch = jobs.pendingRecords(BatchBytes);
+    TS_TRY(batch);
+    if (batch->records.records_size() == 0) {
+        inFlight.lastSequence = 0;
+        return {};
+    }
+    wire::Header header;
+    header.set_type(wire::RECORDS);
+    header.set_sequence(batch->lastSequence);
+    *header.mutable_records() = std::move(batch->records);
+    std::vector<std::string_view> payloads(batch->payloads.begin(), batch->payloads.end());
+    TS_TRY(net::sendMessage(socket, header, payloads));
+    inFlight = { batch->lastSequence, now };
+    return {};
 }
 
 } // namespace
 
 common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& stop,
-                        const std::function<void(const std::string&)>& log)
+                        const std::function<void(const std::string&)>& log, JobHost* jobs)
 {
     if (!net::isZ85Key(options.coordinatorKey))
         return Error(ErrorKind::InvalidInput,
@@ -56,14 +94,15 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
     }
 
     uint64_t sequence = 0;
-    TS_TRY(sendRegister(socket, options, ++sequence));
+    TS_TRY(sendRegister(socket, options, ++sequence, jobs));
     const auto started = SteadyClock::now();
     bool registered = false;
     bool everRegistered = false; // later silences are outages, not a wrong address or key
     auto lastHeard = SteadyClock::now();
     auto lastSent = SteadyClock::now();
+    Forwarding inFlight;
     while (!stop) {
-        auto received = net::receiveMessage(socket, false, std::chrono::milliseconds(100));
+        auto received = net::receiveMessage(socket, false, std::chrono::milliseconds(50));
         const auto now = SteadyClock::now();
         if (!received) {
             log("refused a message from the coordinator: " + received.error().message());
@@ -73,10 +112,26 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
             if (header.type() == wire::REGISTERED) {
                 registered = true;
                 everRegistered = true;
+                inFlight = {}; // a new session: what was in flight goes again
                 log("registered with " + options.coordinator);
+            } else if (header.type() == wire::ASSIGN && jobs) {
+                const wire::Assign& a = header.assign();
+                log("job " + std::to_string(a.job()) + " attempt " + std::to_string(a.attempt())
+                    + ": starting rank " + std::to_string(a.rank()));
+                jobs->assign(a, (*received)->message.payloads);
+            } else if (header.type() == wire::CANCEL && jobs) {
+                log("job " + std::to_string(header.cancel().job())
+                    + ": cancelling (" + header.cancel().reason() + ")");
+                jobs->cancel(header.cancel().job(), header.cancel().reason());
+            } else if (header.type() == wire::ACK && jobs) {
+                if (inFlight.lastSequence != 0
+                    && header.ack().sequence() >= inFlight.lastSequence) {
+                    TS_TRY(jobs->acknowledge(inFlight.lastSequence));
+                    inFlight = {};
+                }
             } else if (header.type() == wire::ERROR) {
                 log("coordinator: " + header.error().message());
-                TS_TRY(sendRegister(socket, options, ++sequence));
+                TS_TRY(sendRegister(socket, options, ++sequence, jobs));
             }
         }
         if (!everRegistered && now - started > options.registerTimeout)
@@ -87,7 +142,7 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
                                    "its allow-list (trainstudio-agent --show-key)");
         if (!registered && everRegistered && now - lastHeard > 3 * options.heartbeatInterval) {
             lastHeard = now; // the coordinator is still away: ask again every 3 intervals
-            TS_TRY(sendRegister(socket, options, ++sequence));
+            TS_TRY(sendRegister(socket, options, ++sequence, jobs));
         }
         if (registered && now - lastHeard > 3 * options.heartbeatInterval) {
             log("coordinator silent for "
@@ -95,11 +150,18 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
                 + " s; registering again");
             registered = false;
             lastHeard = now;
-            TS_TRY(sendRegister(socket, options, ++sequence));
+            TS_TRY(sendRegister(socket, options, ++sequence, jobs));
         }
         if (registered && now - lastSent >= options.heartbeatInterval) {
             lastSent = now;
-            TS_TRY(sendHeartbeat(socket, ++sequence));
+            TS_TRY(sendHeartbeat(socket, ++sequence, jobs ? jobs->runningRanks() : 0));
+        }
+        if (jobs) {
+            jobs->poll();
+            if (registered) {
+                if (common::Result sent = forward(socket, *jobs, inFlight, now); !sent)
+                    log("cannot forward records: " + sent.error().message());
+            }
         }
     }
     return {};

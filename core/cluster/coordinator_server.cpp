@@ -1,5 +1,6 @@
 #include "cluster/coordinator_server.h"
 
+#include "cluster/job_control.h"
 #include "net/message_socket.h"
 #include "net/zap_authenticator.h"
 
@@ -19,6 +20,9 @@ struct CoordinatorServer::Private
     std::unique_ptr<net::ZapAuthenticator> zap; // before the socket: it answers its handshakes
     std::unique_ptr<zmq::socket_t> router;
     std::string endpoint;
+    std::unique_ptr<JobControl> jobs; // with a store only; the serving thread's
+    std::set<std::string> allowed;    // keys given to the ZAP handler so far
+    Clock::time_point lastSchedule, lastAllowList;
 
     mutable std::mutex mutex; // guards what follows
     AgentRegistry registry { std::chrono::milliseconds(3000) };
@@ -31,6 +35,17 @@ struct CoordinatorServer::Private
 
     void serve();
     void handle(net::Received& received);
+    std::vector<AgentState> agents() const
+    {
+        std::lock_guard lock(mutex);
+        return registry.agents();
+    }
+    void note(const std::string& line)
+    {
+        std::lock_guard lock(mutex);
+        events.push_back(line);
+    }
+    void runJobs(Clock::time_point now);
     void refuse(const std::string& reason)
     {
         std::lock_guard lock(mutex);
@@ -57,7 +72,33 @@ void CoordinatorServer::Private::handle(net::Received& received)
             events.push_back("agent " + info.agent_id() + " registered (host " + info.host() + ", "
                              + std::to_string(info.cpus()) + " CPUs)");
         }
+        if (jobs)
+            for (const AgentState& agent : agents())
+                if (agent.id == info.agent_id())
+                    jobs->agentRegistered(agent);
         reply.set_type(wire::REGISTERED);
+        break;
+    }
+    case wire::RECORDS: {
+        std::string agentId;
+        {
+            std::lock_guard lock(mutex);
+            registry.heartbeat(received.routingId, now); // records prove it alive as well
+            for (const AgentState& agent : registry.agents())
+                if (agent.routingId == received.routingId)
+                    agentId = agent.id;
+        }
+        if (agentId.empty() || !jobs) {
+            refuse("records from an agent that is not registered");
+            return;
+        }
+        if (auto applied = jobs->apply(agentId, header.records(), received.message.payloads);
+            !applied) {
+            note(applied.error().message()); // no ACK: the agent sends the batch again
+            return;
+        }
+        reply.set_type(wire::ACK);
+        reply.mutable_ack()->set_sequence(header.sequence());
         break;
     }
     case wire::HEARTBEAT: {
@@ -85,18 +126,46 @@ void CoordinatorServer::Private::handle(net::Received& received)
     (void)net::sendMessage(*router, reply, {}, received.routingId); // a gone peer is dropped
 }
 
+// Every 200 ms: the queue (placements, cancellations, lost agents' jobs); every 2 s: the
+// allow-list of the store.
+void CoordinatorServer::Private::runJobs(Clock::time_point now)
+{
+    static constexpr auto ScheduleEvery = std::chrono::milliseconds(200);
+    static constexpr auto AllowListEvery = std::chrono::seconds(2);
+    if (now - lastAllowList >= AllowListEvery) {
+        lastAllowList = now;
+        for (const std::string& key : jobs->allowedKeys())
+            if (allowed.insert(key).second)
+                zap->allow(key);
+    }
+    if (now - lastSchedule < ScheduleEvery)
+        return;
+    lastSchedule = now;
+    for (Outgoing& message : jobs->schedule(agents(), now)) {
+        std::vector<std::string_view> payloads(message.payloads.begin(), message.payloads.end());
+        (void)net::sendMessage(*router, message.header, payloads, message.routingId);
+    }
+    for (const std::string& line : jobs->takeLog())
+        note(line);
+}
+
 void CoordinatorServer::Private::serve()
 {
     while (!stop) {
-        auto received = net::receiveMessage(*router, true, std::chrono::milliseconds(100));
+        auto received = net::receiveMessage(*router, true, std::chrono::milliseconds(50));
         if (!received)
             refuse(received.error().message());
         else if (*received)
             handle(**received);
-        std::lock_guard lock(mutex);
-        for (const std::string& id : registry.expire(Clock::now()))
-            events.push_back("agent " + id + " lost (no heartbeat for "
-                             + std::to_string(options.heartbeatTimeout.count()) + " ms)");
+        const auto now = Clock::now();
+        {
+            std::lock_guard lock(mutex);
+            for (const std::string& id : registry.expire(now))
+                events.push_back("agent " + id + " lost (no heartbeat for "
+                                 + std::to_string(options.heartbeatTimeout.count()) + " ms)");
+        }
+        if (jobs)
+            runJobs(now);
     }
 }
 
@@ -117,7 +186,16 @@ CoordinatorServer::start(CoordinatorOptions options)
     auto d = std::make_unique<Private>();
     d->options = std::move(options);
     d->registry = AgentRegistry(d->options.heartbeatTimeout);
-    d->zap = std::make_unique<net::ZapAuthenticator>(d->context, d->options.allowedAgents);
+    d->allowed = d->options.allowedAgents;
+    if (!d->options.storePath.empty()) {
+        auto jobs = JobControl::open(d->options.storePath, 2 * d->options.heartbeatTimeout);
+        if (!jobs)
+            return std::move(jobs).error();
+        d->jobs = std::move(*jobs);
+        for (const std::string& key : d->jobs->allowedKeys())
+            d->allowed.insert(key);
+    }
+    d->zap = std::make_unique<net::ZapAuthenticator>(d->context, d->allowed);
     d->router = std::make_unique<zmq::socket_t>(d->context, zmq::socket_type::router);
     net::applyLimits(*d->router);
     d->router->set(zmq::sockopt::curve_server, 1);
@@ -163,6 +241,14 @@ std::vector<std::string> CoordinatorServer::events() const
 {
     std::lock_guard lock(d->mutex);
     return d->events;
+}
+
+std::vector<std::string> CoordinatorServer::eventsSince(size_t from) const
+{
+    std::lock_guard lock(d->mutex);
+    if (from >= d->events.size())
+        return {};
+    return { d->events.begin() + std::ptrdiff_t(from), d->events.end() };
 }
 
 } // namespace ts::cluster

@@ -3,8 +3,11 @@
 // the AgentRegistry from their REGISTER and HEARTBEAT messages, answers each heartbeat (so an
 // agent knows its coordinator is there), and marks agents that fall silent as lost.
 //
-// Jobs, placement and restarts come next; this is the registry and failure detection they build
-// on.
+// With a store (CoordinatorOptions::storePath) it also runs the store's job queue
+// (cluster/job_control.h): it places jobs on agents, stores the records their ranks send, and
+// resumes a job whose agent was lost from its last checkpoint. The agents the store lists are on
+// its allow-list as well, read again every 2 seconds, so `trainstudio-cli agents add` takes effect
+// while it runs (a removed agent keeps its access until the coordinator restarts).
 //
 // THREAD SAFETY: the server runs on a thread of its own; every public method may be called from
 // any thread.
@@ -28,6 +31,7 @@ struct CoordinatorOptions
     net::KeyPair keys;                     // the coordinator's CURVE key pair
     std::set<std::string> allowedAgents;   // Z85 public keys of the agents it trusts
     std::chrono::milliseconds heartbeatTimeout { 3000 }; // silent this long = lost
+    std::string storePath; // the experiment store whose jobs it runs; empty = registry only
 };
 
 class CoordinatorServer
@@ -46,6 +50,8 @@ public:
     // "agent lab-2 registered (host gpu-box, 16 CPUs)", "agent lab-2 lost (no heartbeat for
     // 3.0 s)", in order.
     std::vector<std::string> events() const;
+    // The first `from` events dropped: a log that prints them as they come asks for the new ones.
+    std::vector<std::string> eventsSince(size_t from) const;
 
 private:
     struct Private;

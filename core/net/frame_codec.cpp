@@ -56,6 +56,8 @@ wire::Header::BodyCase bodyOf(wire::MessageType type)
         return wire::Header::kError;
     case wire::TENSOR:
         return wire::Header::kTensor;
+    case wire::RECORDS:
+        return wire::Header::kRecords;
     default:
         return wire::Header::BODY_NOT_SET;
     }
@@ -79,6 +81,27 @@ common::Result checkTensor(const wire::TensorInfo& tensor,
         return refuse("tensor '" + tensor.name() + "': shape holds " + std::to_string(elements)
                       + " float32 values (" + bytes(elements * 4) + "), the payload has "
                       + bytes(payloads[0].size()));
+    return {};
+}
+
+// Every checkpoint record names a payload frame that came, and no two name the same one.
+common::Result checkRecords(const wire::Records& records,
+                            const std::vector<std::string_view>& payloads)
+{
+    std::vector<bool> used(payloads.size(), false);
+    for (const wire::Record& record : records.records()) {
+        if (record.kind_case() == wire::Record::KIND_NOT_SET)
+            return refuse("records: record " + std::to_string(record.sequence())
+                          + " has no content");
+        if (!record.has_checkpoint())
+            continue;
+        const uint32_t index = record.checkpoint().payload();
+        if (index >= payloads.size() || used[index])
+            return refuse("records: the checkpoint of record " + std::to_string(record.sequence())
+                          + " names payload " + std::to_string(index) + " of "
+                          + std::to_string(payloads.size()) + (index < used.size() ? ", taken" : ""));
+        used[index] = true;
+    }
     return {};
 }
 
@@ -161,6 +184,8 @@ common::Expected<Message> decode(std::span<const std::string_view> frames, const
     // Other types may carry payloads (shard chunks) that their receiver interprets.
     if (header.type() == wire::TENSOR)
         TS_TRY(checkTensor(header.tensor(), message.payloads));
+    if (header.type() == wire::RECORDS)
+        TS_TRY(checkRecords(header.records(), message.payloads));
     return message;
 }
 

@@ -45,16 +45,6 @@ std::string modelSpecJson(const std::string& pipelineText)
     return {};
 }
 
-std::string checkpointFolder(const std::string& storePath)
-{
-    return (std::filesystem::path(storePath).parent_path() / "checkpoints").string();
-}
-
-std::string checkpointPathOf(const std::string& storePath, int64_t run)
-{
-    return checkpointFolder(storePath) + "/run-" + std::to_string(run) + ".tsckpt";
-}
-
 // The data, backend and model of a pipeline, ready to train (steps 1 to 3).
 struct Prepared : PreparedData // the data (raw statistics included), scaled by step 2
 {
@@ -167,6 +157,16 @@ Expected<RunOutcome> trainRun(const pipeline::PipelineSpec& spec, Prepared& p,
 }
 
 } // namespace
+
+std::string checkpointFolder(const std::string& storePath)
+{
+    return (std::filesystem::path(storePath).parent_path() / "checkpoints").string();
+}
+
+std::string checkpointPathOf(const std::string& storePath, int64_t run)
+{
+    return checkpointFolder(storePath) + "/run-" + std::to_string(run) + ".tsckpt";
+}
 
 Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec, const RunOptions& options,
                                  RunListener* listener)

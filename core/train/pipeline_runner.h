@@ -86,6 +86,12 @@ public:
     virtual void onProgress(const Progress&) {}
 };
 
+// Where the checkpoints of the runs of the store at `storePath` are kept: its folder's
+// "checkpoints" folder, one file per run ("run-12.tsckpt"). A coordinator keeps the checkpoints
+// its agents send there too, so a job resumes from the same file a local resume would read.
+std::string checkpointFolder(const std::string& storePath);
+std::string checkpointPathOf(const std::string& storePath, int64_t run);
+
 // Starts a new run of `spec` (options.resumeRun is not read). Input errors come before the
 // store is touched; a failure during training marks the run failed and returns the reason.
 common::Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec,
