@@ -1,6 +1,9 @@
-// trainstudio-agent: the daemon that runs job ranks on a lab machine. This release sets up the
-// agent's identity (--init: its CURVE key pair, like ssh-keygen); registering with a coordinator,
-// heartbeats and job execution come next.
+// trainstudio-agent: the daemon that runs job ranks on a lab machine. --init creates its
+// identity (its CURVE key pair, like ssh-keygen); --coordinator registers with a coordinator,
+// heartbeats, and runs the ranks it is assigned as child processes of this same program
+// (--rank-dir, agent/rank_process.h), confined to its --data-root folders.
+#include "agent/job_runner.h"
+#include "agent/rank_process.h"
 #include "cluster/agent_client.h"
 #include "common/paths.h"
 #include "net/curve_keys.h"
@@ -46,7 +49,15 @@ extern "C" void onStopSignal(int)
     stopRequested = true; // the heartbeat loop sees it within 100 ms
 }
 
-int serve(ts::cluster::AgentOptions options, const std::string& folder)
+std::string thisExecutable()
+{
+    char path[4096] = {};
+    const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    return n > 0 ? std::string(path, size_t(n)) : std::string();
+}
+
+int serve(ts::cluster::AgentOptions options, const std::string& folder,
+          ts::agent::JobRunnerOptions jobs)
 {
     auto keys = ts::net::loadKeyPair(folder, "agent");
     if (!keys)
@@ -59,10 +70,18 @@ int serve(ts::cluster::AgentOptions options, const std::string& folder)
     }
     std::signal(SIGTERM, onStopSignal);
     std::signal(SIGINT, onStopSignal);
-    auto ran = ts::cluster::runAgent(options, stopRequested, [](const std::string& line) {
+    const auto log = [](const std::string& line) {
         std::printf("trainstudio-agent: %s\n", line.c_str());
         std::fflush(stdout);
-    });
+    };
+    jobs.executable = thisExecutable();
+    jobs.log = log;
+    if (jobs.dataRoots.empty())
+        log("no --data-root given: jobs that read files will be refused");
+    auto runner = ts::agent::JobRunner::open(std::move(jobs));
+    if (!runner)
+        return fail(runner.error());
+    auto ran = ts::cluster::runAgent(options, stopRequested, log, runner->get());
     return ran ? ExitOk : fail(ran.error());
 }
 
@@ -80,10 +99,7 @@ int showKey(const std::string& folder)
 int main(int argc, char** argv)
 {
     CLI::App app { "The TrainStudio agent daemon runs training jobs on a lab machine for a "
-                   "coordinator (the studio or trainstudio-cli).\n"
-                   "Not yet available in this release: running job ranks (an agent registers "
-                   "and heartbeats). Until then, train locally with trainstudio-cli run "
-                   "PIPELINE.json",
+                   "coordinator (the studio or trainstudio-cli).",
                    "trainstudio-agent" };
     app.set_version_flag("--version", std::string("trainstudio-agent ") + ts::common::version());
     bool initKeys = false;
@@ -108,6 +124,19 @@ int main(int argc, char** argv)
     app.add_option("--id", options.agentId, "This agent's name (default: the host name)");
     app.add_option("--heartbeat-ms", heartbeatMs, "Milliseconds between heartbeats (default 1000)")
             ->check(CLI::Range(int64_t(50), int64_t(60000)));
+    ts::agent::JobRunnerOptions jobs;
+    jobs.workDir = ts::common::userDataDir() + "/agent";
+    app.add_option("--data-root", jobs.dataRoots,
+                   "A folder jobs may read data from (repeat for several); a job naming a file "
+                   "anywhere else is refused");
+    app.add_option("--work-dir", jobs.workDir,
+                   "Folder of the ranks' files and the metric spool (default: " + jobs.workDir
+                           + ")");
+    app.add_option("--slots", options.slots, "Ranks this agent runs at once (default 1)")
+            ->check(CLI::Range(1u, 1024u));
+    ts::agent::RankProcessOptions rank;
+    app.add_option("--rank-dir", rank.rankDir)->group(""); // the agent starts its ranks so
+    app.add_option("--spool", rank.spoolPath)->group("");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -118,13 +147,19 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "trainstudio-agent: error: give --init or --show-key, not both\n");
         return ExitBadInput;
     }
+    if (!rank.rankDir.empty()) {
+        rank.dataRoots = jobs.dataRoots;
+        std::signal(SIGTERM, onStopSignal); // cancel: the run stops at its next step
+        return ts::agent::runRankProcess(rank, stopRequested);
+    }
     if (initKeys)
         return init(folder);
     if (printKey)
         return showKey(folder);
     if (!options.coordinator.empty()) {
         options.heartbeatInterval = std::chrono::milliseconds(heartbeatMs);
-        return serve(options, folder);
+        jobs.spoolPath = jobs.workDir + "/spool.sqlite";
+        return serve(options, folder, std::move(jobs));
     }
     std::printf("%s", app.help().c_str());
     return ExitOk;

@@ -128,6 +128,12 @@ public:
                                          value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
     }
 
+    Statement& bindBlob(int index, std::string_view bytes)
+    {
+        return check(sqlite3_bind_blob64(m_stmt.get(), index, bytes.data() ? bytes.data() : "",
+                                         bytes.size(), SQLITE_TRANSIENT));
+    }
+
     // True when a result row is ready, false when the statement has finished.
     common::Expected<bool> step(common::SourceLocation where = common::SourceLocation::current())
     {
@@ -170,6 +176,14 @@ public:
         return text ? std::string(reinterpret_cast<const char*>(text),
                                   size_t(sqlite3_column_bytes(m_stmt.get(), column)))
                     : std::string();
+    }
+
+    std::string blobAt(int column) const
+    {
+        const void* bytes = sqlite3_column_blob(m_stmt.get(), column);
+        return bytes ? std::string(static_cast<const char*>(bytes),
+                                   size_t(sqlite3_column_bytes(m_stmt.get(), column)))
+                     : std::string();
     }
 
 private:

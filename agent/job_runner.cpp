@@ -1,0 +1,201 @@
+#include "agent/job_runner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace ts::agent {
+
+namespace {
+
+constexpr auto KillAfter = std::chrono::seconds(10);
+
+common::Result writeFile(const std::filesystem::path& path, std::string_view bytes)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+    if (!out)
+        return common::Error(common::ErrorKind::Io, path.string() + ": cannot write");
+    return {};
+}
+
+// The last line of a rank's log: what a crashed rank said last.
+std::string lastLine(const std::string& path)
+{
+    std::ifstream in(path);
+    std::string line, last;
+    while (std::getline(in, line))
+        if (!line.empty())
+            last = line;
+    return last.size() > 300 ? last.substr(last.size() - 300) : last;
+}
+
+} // namespace
+
+common::Expected<std::unique_ptr<JobRunner>> JobRunner::open(JobRunnerOptions options)
+{
+    std::error_code ec;
+    std::filesystem::create_directories(options.workDir, ec);
+    if (ec)
+        return common::Error(common::ErrorKind::Io,
+                             options.workDir + ": cannot create the agent's work folder: "
+                                     + ec.message());
+    auto spool = Spool::open(options.spoolPath);
+    if (!spool)
+        return std::move(spool).error();
+    return std::unique_ptr<JobRunner>(new JobRunner(std::move(options), std::move(*spool)));
+}
+
+JobRunner::JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool)
+    : m_options(std::move(options))
+    , m_spool(std::move(spool))
+{}
+
+JobRunner::~JobRunner()
+{
+    for (const auto& [pid, rank] : m_ranks) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+    }
+}
+
+void JobRunner::recordExit(const wire::Assign& assign, int code, const std::string& message)
+{
+    wire::Record record;
+    record.set_job(assign.job());
+    record.set_attempt(assign.attempt());
+    record.set_rank(assign.rank());
+    record.set_run(assign.run());
+    record.mutable_exit()->set_exit_code(code);
+    record.mutable_exit()->set_message(message);
+    if (auto spooled = m_spool->append(record); !spooled)
+        m_options.log("cannot spool the exit of job " + std::to_string(assign.job()) + ": "
+                      + spooled.error().message());
+}
+
+void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_view> payloads)
+{
+    const auto dir = std::filesystem::path(m_options.workDir)
+            / ("job-" + std::to_string(assign.job())) / ("attempt-" + std::to_string(assign.attempt()))
+            / ("rank-" + std::to_string(assign.rank()));
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    common::Result written = ec ? common::Error(common::ErrorKind::Io,
+                                                dir.string() + ": " + ec.message())
+                                : writeFile(dir / "assign.pb", assign.SerializeAsString());
+    if (written && assign.resume()) {
+        written = payloads.empty()
+                ? common::Error(common::ErrorKind::InvalidInput,
+                                "a resume without its checkpoint")
+                : writeFile(dir / "resume.tsckpt", payloads[0]);
+    }
+    if (!written) {
+        recordExit(assign, 127, "cannot start the rank: " + written.error().message());
+        return;
+    }
+    // Everything the child needs is built before fork(): after it only async-signal-safe calls.
+    std::vector<std::string> args { m_options.executable, "--rank-dir", dir.string(), "--spool",
+                                    m_options.spoolPath };
+    for (const std::string& root : m_options.dataRoots) {
+        args.push_back("--data-root");
+        args.push_back(root);
+    }
+    std::vector<char*> argv;
+    for (std::string& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const std::string logPath = (dir / "rank.log").string();
+    const pid_t parent = getpid();
+    const pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) // the agent died before prctl took effect
+            _exit(126);
+        const int logFd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (logFd >= 0) {
+            dup2(logFd, STDOUT_FILENO);
+            dup2(logFd, STDERR_FILENO);
+        }
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    if (pid < 0) {
+        recordExit(assign, 127, std::string("cannot start the rank: ") + std::strerror(errno));
+        return;
+    }
+    m_ranks[pid] = { assign, dir.string() };
+}
+
+void JobRunner::cancel(int64_t job, const std::string&)
+{
+    for (auto& [pid, rank] : m_ranks)
+        if (rank.assign.job() == job && !rank.cancelling) {
+            kill(pid, SIGTERM);
+            rank.cancelling = true;
+            rank.cancelledAt = std::chrono::steady_clock::now();
+        }
+}
+
+void JobRunner::poll()
+{
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [pid, rank] : m_ranks)
+        if (rank.cancelling && now - rank.cancelledAt > KillAfter)
+            kill(pid, SIGKILL);
+    for (;;) {
+        int status = 0;
+        const pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid <= 0)
+            return;
+        auto found = m_ranks.find(pid);
+        if (found == m_ranks.end())
+            continue;
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status)
+                : WIFSIGNALED(status)      ? -WTERMSIG(status)
+                                           : -1;
+        const Rank& rank = found->second;
+        const std::string said = code == 0 ? std::string() : lastLine(rank.dir + "/rank.log");
+        m_options.log("job " + std::to_string(rank.assign.job()) + " rank "
+                      + std::to_string(rank.assign.rank()) + " exited ("
+                      + (code < 0 ? "signal " + std::to_string(-code)
+                                  : "code " + std::to_string(code))
+                      + ")");
+        recordExit(rank.assign, code, said);
+        m_ranks.erase(found);
+    }
+}
+
+uint32_t JobRunner::runningRanks() const
+{
+    return uint32_t(m_ranks.size());
+}
+
+std::vector<wire::RunningJob> JobRunner::runningJobs() const
+{
+    std::vector<wire::RunningJob> jobs;
+    for (const auto& [pid, rank] : m_ranks) {
+        wire::RunningJob& job = jobs.emplace_back();
+        job.set_job(rank.assign.job());
+        job.set_attempt(rank.assign.attempt());
+    }
+    return jobs;
+}
+
+common::Expected<cluster::RecordBatch> JobRunner::pendingRecords(size_t maxBytes)
+{
+    return m_spool->pending(maxBytes);
+}
+
+common::Result JobRunner::acknowledge(uint64_t sequence)
+{
+    return m_spool->acknowledge(sequence);
+}
+
+} // namespace ts::agent

@@ -1,0 +1,69 @@
+// JobRunner: the agent daemon's JobHost (cluster/job_host.h). Each assigned rank runs as a child
+// process of this same executable (agent/rank_process.h) in a folder of its own under the work
+// folder (job-J/attempt-A/rank-R: the assignment, the checkpoint to resume from, its
+// checkpoints, and rank.log, its stdout and stderr), so a crashing job never takes the agent
+// down. The child dies with the agent (PR_SET_PDEATHSIG): an agent that is killed leaves no rank
+// training for nobody. Cancelling sends SIGTERM (the run stops at its next step and is recorded
+// cancelled), then SIGKILL after 10 s.
+//
+// Records of the ranks and of their exits go through the spool (agent/spool.h), which the agent
+// client forwards.
+//
+// THREAD SAFETY: the agent client's thread only.
+#pragma once
+
+#include "agent/spool.h"
+#include "cluster/job_host.h"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ts::agent {
+
+struct JobRunnerOptions
+{
+    std::string workDir;                // the ranks' folders
+    std::string spoolPath;              // the agent's spool file
+    std::vector<std::string> dataRoots; // passed to every rank
+    std::string executable;             // this program (the rank processes run it)
+    std::function<void(const std::string&)> log;
+};
+
+class JobRunner final : public cluster::JobHost
+{
+public:
+    static common::Expected<std::unique_ptr<JobRunner>> open(JobRunnerOptions options);
+    ~JobRunner() override; // kills ranks still running
+
+    void assign(const wire::Assign& assign, std::span<const std::string_view> payloads) override;
+    void cancel(int64_t job, const std::string& reason) override;
+    void poll() override;
+    uint32_t runningRanks() const override;
+    std::vector<wire::RunningJob> runningJobs() const override;
+    common::Expected<cluster::RecordBatch> pendingRecords(size_t maxBytes) override;
+    common::Result acknowledge(uint64_t sequence) override;
+
+private:
+    struct Rank
+    {
+        wire::Assign assign;
+        std::string dir;
+        std::chrono::steady_clock::time_point cancelledAt {};
+        bool cancelling = false;
+    };
+
+    JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool);
+    void recordExit(const wire::Assign& assign, int code, const std::string& message);
+
+    JobRunnerOptions m_options;
+    std::unique_ptr<Spool> m_spool;
+    std::map<pid_t, Rank> m_ranks;
+};
+
+} // namespace ts::agent
