@@ -45,8 +45,8 @@ common::Expected<std::unique_ptr<JobRunner>> JobRunner::open(JobRunnerOptions op
     std::filesystem::create_directories(options.workDir, ec);
     if (ec)
         return common::Error(common::ErrorKind::Io,
-                             options.workDir + ": cannot create the agent's work folder: "
-                                     + ec.message());
+                             options.workDir
+                                     + ": cannot create the agent's work folder: " + ec.message());
     auto spool = Spool::open(options.spoolPath);
     if (!spool)
         return std::move(spool).error();
@@ -83,17 +83,17 @@ void JobRunner::recordExit(const wire::Assign& assign, int code, const std::stri
 void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_view> payloads)
 {
     const auto dir = std::filesystem::path(m_options.workDir)
-            / ("job-" + std::to_string(assign.job())) / ("attempt-" + std::to_string(assign.attempt()))
+            / ("job-" + std::to_string(assign.job()))
+            / ("attempt-" + std::to_string(assign.attempt()))
             / ("rank-" + std::to_string(assign.rank()));
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    common::Result written = ec ? common::Error(common::ErrorKind::Io,
-                                                dir.string() + ": " + ec.message())
-                                : writeFile(dir / "assign.pb", assign.SerializeAsString());
+    common::Result written = ec
+            ? common::Error(common::ErrorKind::Io, dir.string() + ": " + ec.message())
+            : writeFile(dir / "assign.pb", assign.SerializeAsString());
     if (written && assign.resume()) {
         written = payloads.empty()
-                ? common::Error(common::ErrorKind::InvalidInput,
-                                "a resume without its checkpoint")
+                ? common::Error(common::ErrorKind::InvalidInput, "a resume without its checkpoint")
                 : writeFile(dir / "resume.tsckpt", payloads[0]);
     }
     if (!written) {
@@ -162,11 +162,11 @@ void JobRunner::poll()
                                            : -1;
         const Rank& rank = found->second;
         const std::string said = code == 0 ? std::string() : lastLine(rank.dir + "/rank.log");
-        m_options.log("job " + std::to_string(rank.assign.job()) + " rank "
-                      + std::to_string(rank.assign.rank()) + " exited ("
-                      + (code < 0 ? "signal " + std::to_string(-code)
-                                  : "code " + std::to_string(code))
-                      + ")");
+        m_options.log(
+                "job " + std::to_string(rank.assign.job()) + " rank "
+                + std::to_string(rank.assign.rank()) + " exited ("
+                + (code < 0 ? "signal " + std::to_string(-code) : "code " + std::to_string(code))
+                + ")");
         recordExit(rank.assign, code, said);
         m_ranks.erase(found);
     }

@@ -93,9 +93,10 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
     auto outcome = train::runPipelineWith(*spec, run, recorder, &log);
     if (!outcome)
         return fail(outcome.error());
-    (void)recorder.log(1, "run " + std::to_string(assign.run()) + " "
-                                  + store::toString(outcome->status) + " after "
-                                  + std::to_string(outcome->summary.steps) + " steps");
+    (void)recorder.log(1,
+                       "run " + std::to_string(assign.run()) + " "
+                               + store::toString(outcome->status) + " after "
+                               + std::to_string(outcome->summary.steps) + " steps");
     return 0;
 }
 

@@ -30,8 +30,8 @@ common::Expected<std::unique_ptr<Spool>> Spool::open(const std::string& path)
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                   nullptr);
     auto d = std::make_unique<Private>();
     d->path = path;
     d->db.reset(raw);
@@ -93,8 +93,8 @@ common::Expected<cluster::RecordBatch> Spool::pending(size_t maxBytes)
 
 common::Result Spool::acknowledge(uint64_t sequence)
 {
-    auto remove = Statement::prepare(d->db.get(), d->path,
-                                     "DELETE FROM outbox WHERE sequence <= ?1");
+    auto remove =
+            Statement::prepare(d->db.get(), d->path, "DELETE FROM outbox WHERE sequence <= ?1");
     TS_TRY(remove);
     return remove->bind(1, int64_t(sequence)).run();
 }

@@ -3,6 +3,7 @@
 #include "cli_common.h"
 #include "common/paths.h"
 #include "data_command.h"
+#include "jobs_command.h"
 #include "run_command.h"
 #include "runs_command.h"
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv)
     ts::cli::addRunsCommand(app, exitCode);
     ts::cli::addDataCommand(app, exitCode);
     ts::cli::addAgentsCommand(app, exitCode);
+    ts::cli::addJobsCommands(app, exitCode);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

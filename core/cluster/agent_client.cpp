@@ -45,7 +45,7 @@ struct Forwarding
     SteadyClock::time_point sentAt;
 };
 
-constexpr size_t BatchBytes = 8u << 20;               // records per RECORDS message, about
+constexpr size_t BatchBytes = 8u << 20;                  // records per RECORDS message, about
 constexpr std::chrono::milliseconds AckTimeout { 5000 }; // then the batch goes again
 
 common::Result forward(zmq::socket_t& socket, JobHost& jobs, Forwarding& inFlight,
@@ -120,8 +120,8 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
                     + ": starting rank " + std::to_string(a.rank()));
                 jobs->assign(a, (*received)->message.payloads);
             } else if (header.type() == wire::CANCEL && jobs) {
-                log("job " + std::to_string(header.cancel().job())
-                    + ": cancelling (" + header.cancel().reason() + ")");
+                log("job " + std::to_string(header.cancel().job()) + ": cancelling ("
+                    + header.cancel().reason() + ")");
                 jobs->cancel(header.cancel().job(), header.cancel().reason());
             } else if (header.type() == wire::ACK && jobs) {
                 if (inFlight.lastSequence != 0

@@ -40,6 +40,7 @@ struct AgentOptions
 // registration gets no answer in time, or on a bad option.
 // `jobs` may be null: an agent that only registers (tests of the registry).
 common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& stop,
-                        const std::function<void(const std::string&)>& log, JobHost* jobs = nullptr);
+                        const std::function<void(const std::string&)>& log,
+                        JobHost* jobs = nullptr);
 
 } // namespace ts::cluster

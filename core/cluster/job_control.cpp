@@ -135,9 +135,9 @@ void JobControl::pause(JobRecord& job, const std::string& why)
         return;
     }
     job.state = JobState::Paused;
-    job.message = why + (job.checkpointStep >= 0
-                                 ? "; resumes from step " + std::to_string(job.checkpointStep)
-                                 : "; starts again (no checkpoint)");
+    job.message = why
+            + (job.checkpointStep >= 0 ? "; resumes from step " + std::to_string(job.checkpointStep)
+                                       : "; starts again (no checkpoint)");
     if (auto saved = m_store->saveJob(job); !saved)
         note(saved.error().message());
     if (job.run != 0)
@@ -233,8 +233,9 @@ std::vector<Outgoing> JobControl::schedule(const std::vector<AgentState>& agents
         return a->priority != b->priority ? a->priority > b->priority : a->id < b->id;
     });
     for (JobRecord* job : waiting) {
-        auto best = std::max_element(freeSlots.begin(), freeSlots.end(),
-                                     [](const auto& a, const auto& b) { return a.second < b.second; });
+        auto best =
+                std::max_element(freeSlots.begin(), freeSlots.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; });
         if (best == freeSlots.end() || best->second <= 0)
             break; // every slot is taken; the rest wait in order
         if (auto started = start(*job, *online[best->first], out); !started)
@@ -305,7 +306,7 @@ common::Result JobControl::applyOne(JobRecord& job, const std::string& agentId,
             return {};
         const std::string& status = record.end().status();
         end(job,
-            status == "finished"        ? JobState::Finished
+            status == "finished"            ? JobState::Finished
                     : status == "cancelled" ? JobState::Cancelled
                                             : JobState::Failed,
             record.end().error());
@@ -351,9 +352,9 @@ common::Result JobControl::apply(const std::string& agentId, const wire::Records
         if (found->second.run == 0 || record.run() != found->second.run)
             continue; // not a run this coordinator started for the job
         if (auto applied = applyOne(found->second, agentId, record, payloads); !applied)
-            return std::move(applied).error().wrap("storing record " + std::to_string(record.sequence())
-                                                   + " of " + jobName(found->second) + " from "
-                                                   + agentId);
+            return std::move(applied).error().wrap("storing record "
+                                                   + std::to_string(record.sequence()) + " of "
+                                                   + jobName(found->second) + " from " + agentId);
     }
     return {};
 }

@@ -61,7 +61,8 @@ public:
 
 private:
     JobControl(std::unique_ptr<store::ExperimentStore> store, std::chrono::milliseconds lostAfter);
-    common::Result start(store::JobRecord& job, const AgentState& agent, std::vector<Outgoing>& out);
+    common::Result start(store::JobRecord& job, const AgentState& agent,
+                         std::vector<Outgoing>& out);
     void pause(store::JobRecord& job, const std::string& why);
     void end(store::JobRecord& job, store::JobState state, const std::string& message);
     common::Result applyOne(store::JobRecord& job, const std::string& agentId,

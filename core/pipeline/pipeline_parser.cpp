@@ -275,6 +275,7 @@ Expected<PipelineSpec> parsePipeline(const std::string& text, const std::string&
     }
     PipelineSpec spec;
     spec.origin = origin;
+    spec.baseDir = baseDir;
     spec.text = text;
     try {
         ObjectReader top(root, "");

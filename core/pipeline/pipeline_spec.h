@@ -136,8 +136,9 @@ struct PipelineSpec
 {
     std::string name;
     std::string experiment = "default";
-    std::string origin; // the file it was read from, for messages
-    std::string text;   // the JSON as given, stored with the run
+    std::string origin;  // the file it was read from, for messages
+    std::string baseDir; // the folder its relative paths were resolved against
+    std::string text;    // the JSON as given, stored with the run
     SourceSpec source;
     PrepSpec prep;
     TrainSpec train;

@@ -79,10 +79,12 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
     std::string hidden;
     for (int64_t h : t.model.hidden)
         hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
-    // spec.origin is the pipeline file (loadPipeline): a resumed run resolves the relative data
-    // paths of its stored pipeline against this folder.
+    // A resumed run resolves the relative data paths of its stored pipeline against this folder:
+    // the one the pipeline was read with, else the pipeline file's.
     std::error_code ec;
-    const auto baseDir = std::filesystem::absolute(spec.origin, ec).parent_path().string();
+    const auto baseDir = !spec.baseDir.empty()
+            ? spec.baseDir
+            : std::filesystem::absolute(spec.origin, ec).parent_path().string();
     std::vector<std::pair<std::string, std::string>> params {
         { "model.type", t.model.type },
         { "model.hidden", hidden },

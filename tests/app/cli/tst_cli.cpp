@@ -100,8 +100,8 @@ private slots:
     void resumeContinuesACancelledRun();
     void resumeRefuses_data();
     void resumeRefuses();
-    void placeholdersSayWhatIsMissing_data();
-    void placeholdersSayWhatIsMissing();
+    void helpSaysWhatIsThere_data();
+    void helpSaysWhatIsThere();
     void dataPreviewPrintsRowsAndStatistics();
     void dataPreviewOfABadPipelineIsBadInput();
 
@@ -429,17 +429,17 @@ void TstCli::resumeRefuses()
     QVERIFY2(o.err.contains(expectedInError), qPrintable(o.err));
 }
 
-void TstCli::placeholdersSayWhatIsMissing_data()
+void TstCli::helpSaysWhatIsThere_data()
 {
     QTest::addColumn<QString>("program");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("agent") << "trainstudio-agent"
-                           << "Not yet available in this release";
+    QTest::newRow("agent runs jobs") << "trainstudio-agent"
+                                     << "--data-root";
     QTest::newRow("serve") << "trainstudio-serve"
                            << "Not yet available in this release";
 }
 
-void TstCli::placeholdersSayWhatIsMissing()
+void TstCli::helpSaysWhatIsThere()
 {
     QFETCH(QString, program);
     QFETCH(QString, expected);
