@@ -71,21 +71,23 @@ common::Expected<cluster::RecordBatch> Spool::pending(size_t maxBytes)
     for (;;) {
         auto row = query->step();
         TS_TRY(row);
-        if (!*row || (bytes >= maxBytes && batch.records.records_size() > 0))
+        if (!*row)
             return batch;
         const uint64_t sequence = uint64_t(query->int64At(0));
+        std::string blob = query->blobAt(1);
+        std::string payload = query->blobAt(2);
+        if (batch.records.records_size() > 0 && bytes + blob.size() + payload.size() > maxBytes)
+            return batch; // the next batch starts with it
+        bytes += blob.size() + payload.size();
         wire::Record& record = *batch.records.add_records();
-        const std::string blob = query->blobAt(1);
         if (!record.ParseFromString(blob))
             return common::Error(common::ErrorKind::Corrupt,
                                  d->path + ": spooled record " + std::to_string(sequence)
                                          + " does not parse");
         record.set_sequence(sequence);
-        bytes += blob.size();
         if (record.has_checkpoint()) {
             record.mutable_checkpoint()->set_payload(uint32_t(batch.payloads.size()));
-            batch.payloads.push_back(query->blobAt(2));
-            bytes += batch.payloads.back().size();
+            batch.payloads.push_back(std::move(payload));
         }
         batch.lastSequence = sequence;
     }

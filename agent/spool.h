@@ -31,7 +31,8 @@ public:
     // Appends one record (its sequence is assigned here); `payload` is a checkpoint file for a
     // checkpoint record.
     common::Result append(const wire::Record& record, std::string_view payload = {});
-    // The oldest records, in order, up to about `maxBytes` (at least one).
+    // The oldest records, in order, as many as fit in `maxBytes` with their payloads (at least
+    // one, however large).
     common::Expected<cluster::RecordBatch> pending(size_t maxBytes);
     // Deletes every record up to `sequence`.
     common::Result acknowledge(uint64_t sequence);

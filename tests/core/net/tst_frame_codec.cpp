@@ -120,6 +120,30 @@ private slots:
             h.mutable_tensor()->set_shape(0, -2);
             f[0] = h.SerializeAsString();
         }) << "tensor 'dense1.weight': shape dimension -2 is negative or too large";
+        // RECORDS: the tensor message turned into records whose checkpoints name payload frames.
+        const auto records = [](std::vector<int> checkpointPayloads, bool empty) {
+            return Mutation([checkpointPayloads, empty](auto& f) {
+                wire::Header h = headerOf(f);
+                h.set_type(wire::RECORDS);
+                wire::Records& r = *h.mutable_records();
+                for (size_t i = 0; i < checkpointPayloads.size(); ++i) {
+                    wire::Record& record = *r.add_records();
+                    record.set_sequence(5 + i);
+                    record.mutable_checkpoint()->set_payload(uint32_t(checkpointPayloads[i]));
+                }
+                if (empty)
+                    r.add_records()->set_sequence(9);
+                f[0] = h.SerializeAsString();
+            });
+        };
+        QTest::newRow("a record without content")
+                << records({}, true) << "records: record 9 has no content";
+        QTest::newRow("a checkpoint naming a payload that did not come")
+                << records({ 3 }, false)
+                << "records: the checkpoint of record 5 names payload 3 of 1";
+        QTest::newRow("two checkpoints naming one payload")
+                << records({ 0, 0 }, false)
+                << "records: the checkpoint of record 6 names payload 0 of 1, taken";
         QTest::newRow("too many frames") << Mutation([](auto& f) { f.resize(65, std::string()); })
                                          << "65 frames, more than the limit of 64";
         QTest::newRow("a header over the limit")

@@ -1,0 +1,264 @@
+// The coordinator's job life cycle (cluster/job_control.h) without sockets: agents are
+// AgentStates, messages are the Outgoing list, the store is a real SQLite file.
+#include "cluster/job_control.h"
+#include "train/pipeline_runner.h" // for checkpointPathOf
+
+#include <QtCore/QFile>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+using namespace ts;
+using cluster::AgentState;
+using cluster::Outgoing;
+using store::JobState;
+
+namespace {
+
+AgentState agent(const std::string& id, uint32_t slotCount)
+{
+    AgentState a;
+    a.id = id;
+    a.routingId = "route-" + id;
+    a.info.set_agent_id(id);
+    a.info.set_host(id + ".lab");
+    a.info.set_slots(slotCount);
+    a.lastSeen = cluster::Clock::now();
+    return a;
+}
+
+std::vector<int64_t> assignedJobs(const std::vector<Outgoing>& out)
+{
+    std::vector<int64_t> jobs;
+    for (const Outgoing& o : out)
+        if (o.header.type() == wire::ASSIGN)
+            jobs.push_back(o.header.assign().job());
+    return jobs;
+}
+
+wire::Record record(const store::JobRecord& job, int attempt)
+{
+    wire::Record r;
+    r.set_job(job.id);
+    r.set_attempt(attempt);
+    r.set_run(job.run);
+    return r;
+}
+
+} // namespace
+
+class TestJobControl final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init()
+    {
+        QVERIFY(m_dir.isValid());
+        m_path = m_dir.filePath(QString("jobs-%1.sqlite").arg(++m_count)).toStdString();
+        auto control = cluster::JobControl::open(m_path, std::chrono::milliseconds(0));
+        QVERIFY(control);
+        m_control = std::move(*control);
+        auto store = store::ExperimentStore::open(m_path);
+        QVERIFY(store);
+        m_store = std::move(*store);
+    }
+
+    void higherPriorityRunsFirstThenSubmissionOrder()
+    {
+        const int64_t low = submit(0), high1 = submit(5), high2 = submit(5);
+        const auto out = m_control->schedule({ agent("a", 1), agent("b", 1) }, later());
+        QCOMPARE(assignedJobs(out), (std::vector<int64_t> { high1, high2 }));
+        QVERIFY(m_store->job(low)->state == JobState::Queued);
+        QVERIFY(m_store->job(high1)->state == JobState::Running);
+        QCOMPARE(m_store->job(high1)->attempt, 1);
+        QVERIFY(m_store->job(high1)->run > 0);
+        // Nothing more until a slot frees.
+        QVERIFY(assignedJobs(m_control->schedule({ agent("a", 1), agent("b", 1) }, later()))
+                        .empty());
+    }
+
+    void jobsSpreadOverTheFreestAgents()
+    {
+        const int64_t first = submit(0), second = submit(0), third = submit(0);
+        const auto out = m_control->schedule({ agent("a", 1), agent("b", 3) }, later());
+        QCOMPARE(assignedJobs(out), (std::vector<int64_t> { first, second, third }));
+        QCOMPARE(m_store->job(first)->agent, std::string("b"));  // 3 free
+        QCOMPARE(m_store->job(second)->agent, std::string("b")); // b 2 free, a 1
+        QCOMPARE(out[0].routingId, std::string("route-b"));
+    }
+
+    void assignCarriesTheJob()
+    {
+        const int64_t id = submit(0, 50);
+        const auto out = m_control->schedule({ agent("a", 1) }, later());
+        QCOMPARE(out.size(), size_t(1));
+        const wire::Assign& a = out[0].header.assign();
+        QCOMPARE(a.job(), id);
+        QCOMPARE(a.attempt(), 1);
+        QCOMPARE(a.checkpoint_every(), int64_t(50));
+        QCOMPARE(a.base_dir(), std::string("/data"));
+        QCOMPARE(a.pipeline_json(), std::string("{\"stages\":[]}"));
+        QVERIFY(!a.resume());
+        QCOMPARE(a.run(), m_store->job(id)->run);
+    }
+
+    void cancelQueuedEndsItRunningAsksTheAgentOnce()
+    {
+        const int64_t running = submit(1), queued = submit(0);
+        m_control->schedule({ agent("a", 1) }, later());
+        QVERIFY(m_store->requestCancel(running).ok());
+        QVERIFY(m_store->requestCancel(queued).ok());
+        const auto out = m_control->schedule({ agent("a", 1) }, later());
+        QCOMPARE(out.size(), size_t(1));
+        QCOMPARE(out[0].header.type(), wire::CANCEL);
+        QCOMPARE(out[0].header.cancel().job(), running);
+        QVERIFY(m_store->job(queued)->state == JobState::Cancelled);
+        QVERIFY(m_control->schedule({ agent("a", 1) }, later()).empty()); // asked once
+    }
+
+    void lostAgentPausesTheJobWhichResumesFromItsCheckpoint()
+    {
+        const int64_t id = submit(0, 100);
+        m_control->schedule({ agent("a", 1) }, later());
+        store::JobRecord job = *m_store->job(id);
+        // The rank's checkpoint of step 300 arrives.
+        wire::Records records;
+        wire::Record checkpoint = record(job, 1);
+        checkpoint.mutable_checkpoint()->set_step(300);
+        checkpoint.mutable_checkpoint()->set_payload(0);
+        *records.add_records() = checkpoint;
+        const std::string_view bytes = "the checkpoint";
+        QVERIFY(m_control->apply("a", records, { &bytes, 1 }).ok());
+        QCOMPARE(m_store->job(id)->checkpointStep, int64_t(300));
+        // An older one, replayed, changes nothing.
+        records.mutable_records(0)->mutable_checkpoint()->set_step(200);
+        const std::string_view old = "older";
+        QVERIFY(m_control->apply("a", records, { &old, 1 }).ok());
+        QCOMPARE(m_store->job(id)->checkpointStep, int64_t(300));
+
+        QVERIFY(m_control->schedule({}, later()).empty()); // agent a is gone
+        job = *m_store->job(id);
+        QVERIFY(job.state == JobState::Paused);
+        QVERIFY2(job.message.find("agent a lost; resumes from step 300") != std::string::npos,
+                 job.message.c_str());
+        const auto out = m_control->schedule({ agent("b", 1) }, later());
+        QCOMPARE(out.size(), size_t(1));
+        QVERIFY(out[0].header.assign().resume());
+        QCOMPARE(out[0].header.assign().attempt(), 2);
+        QCOMPARE(out[0].payloads, std::vector<std::string> { "the checkpoint" });
+        QCOMPARE(m_store->job(id)->agent, std::string("b"));
+    }
+
+    void recordsOfAStaleAttemptOnlyAddPoints()
+    {
+        const int64_t id = submit(0);
+        m_control->schedule({ agent("a", 1) }, later());
+        m_control->schedule({}, later());                // lost: paused
+        m_control->schedule({ agent("b", 1) }, later()); // attempt 2 on b
+        const store::JobRecord job = *m_store->job(id);
+        wire::Records records;
+        wire::Record points = record(job, 1);
+        auto* p = points.mutable_metrics()->add_points();
+        p->set_name("train_loss");
+        p->set_step(10);
+        p->set_value(0.5);
+        *records.add_records() = points;
+        wire::Record end = record(job, 1);
+        end.mutable_end()->set_status("failed");
+        *records.add_records() = end;
+        QVERIFY(m_control->apply("a", records, {}).ok());
+        QVERIFY(m_control->apply("a", records, {}).ok());      // replayed
+        QVERIFY(m_store->job(id)->state == JobState::Running); // attempt 2 goes on
+        QCOMPARE(m_store->metricSeries(job.run, "train_loss")->size(), size_t(1));
+    }
+
+    void endAndExitRecords_data()
+    {
+        QTest::addColumn<QString>("status");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<JobState>("expected");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("finished") << "finished" << 0 << JobState::Finished << "";
+        QTest::newRow("cancelled") << "cancelled" << 0 << JobState::Cancelled << "";
+        QTest::newRow("failed with its reason")
+                << "failed" << 1 << JobState::Failed << "train.csv: line 3: bad";
+        QTest::newRow("crashed without an end")
+                << "" << -11 << JobState::Failed << "rank 0 exited on signal 11: segfault";
+    }
+    void endAndExitRecords()
+    {
+        QFETCH(QString, status);
+        QFETCH(int, exitCode);
+        QFETCH(JobState, expected);
+        QFETCH(QString, message);
+        const int64_t id = submit(0);
+        m_control->schedule({ agent("a", 1) }, later());
+        const store::JobRecord job = *m_store->job(id);
+        wire::Records records;
+        if (!status.isEmpty()) {
+            wire::Record end = record(job, 1);
+            end.mutable_end()->set_status(status.toStdString());
+            end.mutable_end()->set_error(message.toStdString());
+            *records.add_records() = end;
+        }
+        wire::Record exit = record(job, 1);
+        exit.mutable_exit()->set_exit_code(exitCode);
+        exit.mutable_exit()->set_message("segfault");
+        *records.add_records() = exit;
+        QVERIFY(m_control->apply("a", records, {}).ok());
+        const store::JobRecord ended = *m_store->job(id);
+        QCOMPARE(store::toString(ended.state), store::toString(expected));
+        QCOMPARE(QString::fromStdString(ended.message), message);
+        QVERIFY(ended.finishedAt > 0);
+        QCOMPARE(store::toString(m_store->runDetails(job.run)->status),
+                 expected == JobState::Finished            ? std::string("finished")
+                         : expected == JobState::Cancelled ? std::string("cancelled")
+                                                           : std::string("failed"));
+    }
+
+    void reRegisteredAgentWithoutTheJobPausesIt()
+    {
+        const int64_t kept = submit(0), gone = submit(0);
+        m_control->schedule({ agent("a", 2) }, later());
+        AgentState back = agent("a", 2);
+        back.info.add_running()->set_job(kept);
+        m_control->agentRegistered(back);
+        QVERIFY(m_store->job(kept)->state == JobState::Running);
+        QVERIFY(m_store->job(gone)->state == JobState::Paused);
+    }
+
+    void recordsOfUnknownJobsOrRunsAreDropped()
+    {
+        const int64_t id = submit(0);
+        m_control->schedule({ agent("a", 1) }, later());
+        store::JobRecord job = *m_store->job(id);
+        wire::Records records;
+        wire::Record forged = record(job, 1);
+        forged.set_run(job.run + 1000); // another run than the job's
+        forged.mutable_end()->set_status("finished");
+        *records.add_records() = forged;
+        wire::Record unknown = record(job, 1);
+        unknown.set_job(424242);
+        unknown.mutable_end()->set_status("finished");
+        *records.add_records() = unknown;
+        QVERIFY(m_control->apply("a", records, {}).ok());
+        QVERIFY(m_store->job(id)->state == JobState::Running);
+    }
+
+private:
+    int64_t submit(int priority, int64_t checkpointEvery = 0)
+    {
+        return *m_store->submitJob(
+                { "e", "job", "{\"stages\":[]}", "/data", priority, checkpointEvery });
+    }
+    cluster::Clock::time_point later() { return cluster::Clock::now() + std::chrono::seconds(1); }
+
+    QTemporaryDir m_dir;
+    int m_count = 0;
+    std::string m_path;
+    std::unique_ptr<cluster::JobControl> m_control;
+    std::unique_ptr<store::ExperimentStore> m_store;
+};
+
+QTEST_GUILESS_MAIN(TestJobControl)
+#include "tst_job_control.moc"
