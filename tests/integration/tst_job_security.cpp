@@ -1,0 +1,198 @@
+// What an untrusted peer can do to a coordinator running jobs, and what a job may read on an
+// agent, with real sockets and processes on loopback:
+//  - a client with a fresh key pair, and one without CURVE, send REGISTER and forged RECORDS for
+//    a running job: they never register, nothing of theirs reaches the store, and they get no
+//    answer at all (nothing to read);
+//  - an allow-listed agent that did not register is refused records and counted;
+//  - a job naming a file outside the agent's data roots fails with the field and the path, and
+//    the rank never opens the file.
+#include "cluster/coordinator_server.h"
+#include "net/curve_keys.h"
+#include "net/message_socket.h"
+#include "store/experiment_store.h"
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+#include <memory>
+
+using namespace ts;
+
+namespace {
+
+const QString Agent = QStringLiteral(TS_BINARY_DIR "/bin/trainstudio-agent");
+
+bool waitFor(const std::function<bool()>& condition, int ms)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (!condition()) {
+        if (clock.elapsed() > ms)
+            return false;
+        QTest::qWait(20);
+    }
+    return true;
+}
+
+// A REGISTER and a RECORDS message that would finish job `job` (run `run`) and add a point.
+std::vector<wire::Header> forgedMessages(int64_t job, int64_t run)
+{
+    wire::Header reg;
+    reg.set_type(wire::REGISTER);
+    reg.mutable_register_()->set_agent_id("intruder");
+    wire::Header records;
+    records.set_type(wire::RECORDS);
+    records.set_sequence(1);
+    wire::Record* end = records.mutable_records()->add_records();
+    end->set_job(job);
+    end->set_attempt(1);
+    end->set_run(run);
+    end->mutable_end()->set_status("finished");
+    wire::Record* point = records.mutable_records()->add_records();
+    point->set_job(job);
+    point->set_attempt(1);
+    point->set_run(run);
+    auto* p = point->mutable_metrics()->add_points();
+    p->set_name("forged");
+    p->set_step(1);
+    return { reg, records };
+}
+
+} // namespace
+
+class TestJobSecurity final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void untrustedClientsChangeNothing_data()
+    {
+        QTest::addColumn<QString>("client");
+        QTest::newRow("a fresh key pair") << "fresh";
+        QTest::newRow("no CURVE at all") << "plain";
+        QTest::newRow("an allow-listed agent that never registered") << "listed";
+    }
+    void untrustedClientsChangeNothing()
+    {
+        QFETCH(QString, client);
+        QTemporaryDir dir;
+        const std::string storePath = dir.filePath("store.sqlite").toStdString();
+        auto serverKeys = net::generateKeyPair();
+        auto listed = net::generateKeyPair();
+        QVERIFY(serverKeys && listed);
+        // A running job on an agent that is not there: its run is what a forger would finish.
+        int64_t job = 0, run = 0;
+        {
+            auto store = store::ExperimentStore::open(storePath);
+            QVERIFY(store);
+            job = *(*store)->submitJob({ "e", "n", "{}", "/", 0, 0 });
+            run = *(*store)->createRun({ "e", "n", "{}", "", {} });
+            store::JobRecord record = *(*store)->job(job);
+            record.state = store::JobState::Running;
+            record.run = run;
+            record.attempt = 1;
+            record.agent = "intruder";
+            QVERIFY((*store)->saveJob(record).ok());
+        }
+        cluster::CoordinatorOptions options;
+        options.endpoint = "tcp://127.0.0.1:*";
+        options.keys = *serverKeys;
+        options.allowedAgents = { listed->publicKey };
+        options.storePath = storePath;
+        options.heartbeatTimeout = std::chrono::seconds(60); // the job stays "running"
+        auto server = cluster::CoordinatorServer::start(options);
+        QVERIFY(server);
+
+        zmq::context_t context;
+        zmq::socket_t socket(context, zmq::socket_type::dealer);
+        net::applyLimits(socket);
+        if (client != "plain") {
+            auto keys = client == "fresh" ? net::generateKeyPair() : listed;
+            socket.set(zmq::sockopt::curve_serverkey, serverKeys->publicKey);
+            socket.set(zmq::sockopt::curve_publickey, keys->publicKey);
+            socket.set(zmq::sockopt::curve_secretkey, keys->secretKey);
+        }
+        socket.connect((*server)->endpoint());
+        auto messages = forgedMessages(job, run);
+        if (client == "listed")
+            messages.erase(messages.begin()); // records without registering first
+        for (const wire::Header& message : messages)
+            QVERIFY(net::sendMessage(socket, message).ok());
+        // No answer comes back: nothing to read.
+        auto answer = net::receiveMessage(socket, false, std::chrono::milliseconds(1500));
+        QVERIFY(answer);
+        QVERIFY(!answer->has_value());
+        QVERIFY((*server)->agents().empty());
+        if (client == "listed") {
+            QVERIFY(waitFor([&] { return (*server)->refusedMessages() == 1; }, 3000));
+            QCOMPARE((*server)->lastRefusal(),
+                     std::string("records from an agent that is not registered"));
+        }
+        auto store = store::ExperimentStore::openReadOnly(storePath);
+        QVERIFY(store);
+        QVERIFY((*store)->job(job)->state == store::JobState::Running);
+        QVERIFY((*store)->runDetails(run)->status == store::RunStatus::Running);
+        QVERIFY((*store)->metricSeries(run, "forged")->empty());
+    }
+
+    void jobOutsideTheDataRootsIsRefused()
+    {
+        QTemporaryDir dir;
+        const QString roots = dir.filePath("data");
+        QVERIFY(QDir().mkpath(roots));
+        auto serverKeys = net::generateKeyPair();
+        QVERIFY(serverKeys);
+        QProcess init;
+        init.start(Agent, { "--init", "--keys", dir.filePath("keys") });
+        QVERIFY(init.waitForFinished(30000));
+        const std::string storePath = dir.filePath("store.sqlite").toStdString();
+        cluster::CoordinatorOptions options;
+        options.endpoint = "tcp://127.0.0.1:*";
+        options.keys = *serverKeys;
+        options.allowedAgents = {
+            net::loadKeyPair(dir.filePath("keys").toStdString(), "agent")->publicKey
+        };
+        options.storePath = storePath;
+        auto server = cluster::CoordinatorServer::start(options);
+        QVERIFY(server);
+        QProcess agent;
+        agent.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        agent.start(Agent,
+                    { "--keys", dir.filePath("keys"), "--id", "confined", "--coordinator",
+                      QString::fromStdString((*server)->endpoint()), "--coordinator-key",
+                      QString::fromStdString(serverKeys->publicKey), "--data-root", roots,
+                      "--work-dir", dir.filePath("work"), "--heartbeat-ms", "200" });
+        QVERIFY(agent.waitForStarted());
+        const std::string pipeline = R"({ "trainstudio": 1, "name": "escape", "stages": [
+            { "source": { "format": "csv", "train": { "file": "../../../../../../etc/passwd" },
+                          "labelColumn": "x", "split": { "test": 0.2 } } },
+            { "train": { "model": { "type": "logistic_regression" },
+                         "optimizer": { "type": "sgd" } } } ] })";
+        int64_t job = 0;
+        {
+            auto store = store::ExperimentStore::open(storePath);
+            QVERIFY(store);
+            job = *(*store)->submitJob({ "e", "escape", pipeline, roots.toStdString(), 0, 0 });
+        }
+        store::JobRecord ended;
+        QVERIFY(waitFor(
+                [&] {
+                    auto store = store::ExperimentStore::openReadOnly(storePath);
+                    ended = *(*store)->job(job);
+                    return store::isEnded(ended.state);
+                },
+                30000));
+        QVERIFY2(ended.state == store::JobState::Failed, ended.message.c_str());
+        QVERIFY2(ended.message.find("stages.source.train") != std::string::npos
+                         && ended.message.find("(/etc/passwd) is outside the agent's data roots")
+                                 != std::string::npos,
+                 ended.message.c_str());
+        agent.terminate();
+        QVERIFY(agent.waitForFinished(10000));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJobSecurity)
+#include "tst_job_security.moc"
