@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+extern char** environ;
+
 namespace ts::agent {
 
 namespace {
@@ -111,6 +113,17 @@ void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_v
     for (std::string& a : args)
         argv.push_back(a.data());
     argv.push_back(nullptr);
+    // The rank sees only its GPU ("cuda:N" -> CUDA_VISIBLE_DEVICES=N, its device 0), or none.
+    const std::string& device = assign.device();
+    std::vector<std::string> env { "CUDA_VISIBLE_DEVICES="
+                                   + (device.rfind("cuda:", 0) == 0 ? device.substr(5) : "") };
+    for (char** variable = environ; variable && *variable; ++variable)
+        if (std::strncmp(*variable, "CUDA_VISIBLE_DEVICES=", 21) != 0)
+            env.emplace_back(*variable);
+    std::vector<char*> envp;
+    for (std::string& e : env)
+        envp.push_back(e.data());
+    envp.push_back(nullptr);
     const std::string logPath = (dir / "rank.log").string();
     const pid_t parent = getpid();
     const pid_t pid = fork();
@@ -123,7 +136,7 @@ void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_v
             dup2(logFd, STDOUT_FILENO);
             dup2(logFd, STDERR_FILENO);
         }
-        execv(argv[0], argv.data());
+        execve(argv[0], argv.data(), envp.data());
         _exit(127);
     }
     if (pid < 0) {

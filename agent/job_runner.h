@@ -2,7 +2,8 @@
 // process of this same executable (agent/rank_process.h) in a folder of its own under the work
 // folder (job-J/attempt-A/rank-R: the assignment, the checkpoint to resume from, its
 // checkpoints, and rank.log, its stdout and stderr), so a crashing job never takes the agent
-// down. The child dies with the agent (PR_SET_PDEATHSIG): an agent that is killed leaves no rank
+// down. A rank assigned "cuda:N" sees that GPU alone (CUDA_VISIBLE_DEVICES=N), a CPU rank none.
+// The child dies with the agent (PR_SET_PDEATHSIG): an agent that is killed leaves no rank
 // training for nobody. Cancelling sends SIGTERM (the run stops at its next step and is recorded
 // cancelled), then SIGKILL after 10 s.
 //

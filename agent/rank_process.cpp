@@ -6,6 +6,7 @@
 #include "train/pipeline_runner.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -84,6 +85,16 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
 
     train::RunOptions run;
     run.cancel = &cancel;
+    // The agent made the assigned GPU this process's device 0 (CUDA_VISIBLE_DEVICES).
+    if (!assign.device().empty())
+        run.device =
+                assign.device() == "cpu" ? tensor::DeviceRequest::Cpu : tensor::DeviceRequest::Cuda;
+    const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+    (void)recorder.log(1,
+                       "rank " + std::to_string(assign.rank()) + " of job "
+                               + std::to_string(assign.job()) + " on "
+                               + (assign.device().empty() ? "auto" : assign.device())
+                               + " (CUDA_VISIBLE_DEVICES=" + (visible ? visible : "") + ")");
     run.worker = assign.rank();
     run.checkpointEvery = assign.checkpoint_every();
     run.checkpointPath = (dir / "checkpoint.tsckpt").string();

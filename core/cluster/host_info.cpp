@@ -22,6 +22,13 @@ wire::Register describeHost(const std::string& agentId)
     const long pageSize = sysconf(_SC_PAGESIZE);
     if (pages > 0 && pageSize > 0)
         info.set_memory_bytes(uint64_t(pages) * uint64_t(pageSize));
+    if (auto gpus = tensor::listCudaDevices()) // none without the plugin, a driver or a GPU
+        for (const tensor::GpuInfo& gpu : *gpus) {
+            wire::Gpu& g = *info.add_gpus();
+            g.set_name(gpu.name);
+            g.set_memory_total(gpu.memoryTotal);
+            g.set_memory_free(gpu.memoryFree);
+        }
     for (char** variable = environ; variable && *variable; ++variable) {
         if (std::strncmp(*variable, "SLURM_", 6) != 0)
             continue;

@@ -1,7 +1,7 @@
 // What an agent tells the coordinator about its machine when it registers: host name, the CPUs
 // this process may use, memory, and, under Slurm, the SLURM_* variables of its allocation (so the
-// studio can show which job and node an agent is). GPUs are listed by the CUDA plugin when a
-// machine has them (not yet: the list is empty on every machine in this release).
+// studio can show which job and node an agent is). GPUs (name, memory total and free) are listed
+// through the CUDA plugin when the machine has the plugin, a driver and a GPU.
 #pragma once
 
 #include "net/trainstudio.pb.h"

@@ -1,5 +1,6 @@
 #include "cluster/job_control.h"
 
+#include "pipeline/pipeline_parser.h"
 #include "train/pipeline_runner.h" // for checkpointPathOf
 
 #include <algorithm>
@@ -145,7 +146,7 @@ void JobControl::pause(JobRecord& job, const std::string& why)
     note(jobName(job) + " paused: " + job.message);
 }
 
-common::Result JobControl::start(JobRecord& job, const AgentState& agent,
+common::Result JobControl::start(JobRecord& job, const AgentState& agent, const std::string& device,
                                  std::vector<Outgoing>& out)
 {
     if (job.run == 0) {
@@ -164,6 +165,7 @@ common::Result JobControl::start(JobRecord& job, const AgentState& agent,
     assign.set_rank(0);
     assign.set_base_dir(job.baseDir);
     assign.set_checkpoint_every(job.checkpointEvery);
+    assign.set_device(device);
     const std::string checkpoint = train::checkpointPathOf(m_store->path(), job.run);
     std::string resumeNote;
     if (job.checkpointStep >= 0 && std::filesystem::exists(checkpoint)) {
@@ -174,19 +176,45 @@ common::Result JobControl::start(JobRecord& job, const AgentState& agent,
     job.attempt += 1;
     job.state = JobState::Running;
     job.agent = agent.id;
+    job.device = device;
     job.startedAt = unixNow();
     job.message.clear();
     TS_TRY(m_store->saveJob(job));
-    (void)m_store->registerWorker(job.run, { 0, agent.id, "cpu", agent.info.host() });
+    (void)m_store->registerWorker(job.run, { 0, agent.id, device, agent.info.host() });
     const std::string what = job.attempt == 1 ? "started" : "resumed";
     (void)m_store->addEvent({ 0, job.run, job.startedAt, what, -1,
                               what + resumeNote + " on agent " + agent.id + " (attempt "
                                       + std::to_string(job.attempt) + ")" });
-    note(jobName(job) + " " + what + resumeNote + " on " + agent.id + " (attempt "
+    note(jobName(job) + " " + what + resumeNote + " on " + agent.id + " " + device + " (attempt "
          + std::to_string(job.attempt) + ", run " + std::to_string(job.run) + ")");
     out.push_back(std::move(message));
     return {};
 }
+
+namespace {
+
+// What an online agent has free for our jobs.
+struct Capacity
+{
+    const AgentState* agent = nullptr;
+    int64_t cpuSlots = 0;
+    std::vector<int> gpus; // indices of free GPUs
+};
+
+// The agent with the most free devices of the kind, or null.
+Capacity* freest(std::map<std::string, Capacity>& agents, bool gpu)
+{
+    Capacity* best = nullptr;
+    for (auto& [id, c] : agents) {
+        const int64_t free = gpu ? int64_t(c.gpus.size()) : c.cpuSlots;
+        const int64_t bestFree = !best ? 0 : gpu ? int64_t(best->gpus.size()) : best->cpuSlots;
+        if (free > bestFree)
+            best = &c;
+    }
+    return best;
+}
+
+} // namespace
 
 std::vector<Outgoing> JobControl::schedule(const std::vector<AgentState>& agents,
                                            Clock::time_point now)
@@ -197,30 +225,38 @@ std::vector<Outgoing> JobControl::schedule(const std::vector<AgentState>& agents
         note("cannot read the job queue: " + active.error().message());
         return out;
     }
-    std::map<std::string, const AgentState*> online;
-    std::map<std::string, int64_t> freeSlots;
+    std::map<std::string, Capacity> online;
     for (const AgentState& agent : agents)
-        if (agent.status == AgentState::Status::Online) {
-            online[agent.id] = &agent;
-            freeSlots[agent.id] = std::max<int64_t>(agent.info.slots(), 1);
-        }
+        if (agent.status == AgentState::Status::Online)
+            online[agent.id] = { &agent, std::max<int64_t>(agent.info.slots(), 1), {} };
+    std::map<std::string, std::set<int>> gpusInUse;
+    for (const JobRecord& job : *active)
+        if (job.state == JobState::Running && job.device.rfind("cuda:", 0) == 0)
+            gpusInUse[job.agent].insert(std::atoi(job.device.c_str() + 5));
+    for (auto& [id, c] : online)
+        for (int g = 0; g < c.agent->info.gpus_size(); ++g)
+            if (!gpusInUse[id].count(g) && c.agent->info.gpus(g).memory_free() >= MinFreeGpuBytes)
+                c.gpus.push_back(g);
+
     const bool graceOver = now - m_startedAt > m_lostAfter;
     std::vector<JobRecord*> waiting;
     for (JobRecord& job : *active) {
         if (job.state == JobState::Running) {
-            const bool agentOnline = online.count(job.agent) > 0;
-            if (!agentOnline && graceOver) {
-                pause(job, "agent " + job.agent + " lost");
-            } else if (agentOnline) {
-                --freeSlots[job.agent];
-                if (job.cancelRequested && m_cancelSent.insert(job.id).second) {
-                    Outgoing cancel { online[job.agent]->routingId, {}, {} };
-                    cancel.header.set_type(wire::CANCEL);
-                    cancel.header.mutable_cancel()->set_job(job.id);
-                    cancel.header.mutable_cancel()->set_reason("cancelled by the user");
-                    out.push_back(std::move(cancel));
-                    note(jobName(job) + ": asked " + job.agent + " to cancel it");
-                }
+            auto agent = online.find(job.agent);
+            if (agent == online.end()) {
+                if (graceOver)
+                    pause(job, "agent " + job.agent + " lost");
+                continue;
+            }
+            if (job.device.rfind("cuda:", 0) != 0)
+                --agent->second.cpuSlots;
+            if (job.cancelRequested && m_cancelSent.insert(job.id).second) {
+                Outgoing cancel { agent->second.agent->routingId, {}, {} };
+                cancel.header.set_type(wire::CANCEL);
+                cancel.header.mutable_cancel()->set_job(job.id);
+                cancel.header.mutable_cancel()->set_reason("cancelled by the user");
+                out.push_back(std::move(cancel));
+                note(jobName(job) + ": asked " + job.agent + " to cancel it");
             }
             continue;
         }
@@ -233,15 +269,35 @@ std::vector<Outgoing> JobControl::schedule(const std::vector<AgentState>& agents
         return a->priority != b->priority ? a->priority > b->priority : a->id < b->id;
     });
     for (JobRecord* job : waiting) {
-        auto best =
-                std::max_element(freeSlots.begin(), freeSlots.end(),
-                                 [](const auto& a, const auto& b) { return a.second < b.second; });
-        if (best == freeSlots.end() || best->second <= 0)
-            break; // every slot is taken; the rest wait in order
-        if (auto started = start(*job, *online[best->first], out); !started)
+        auto requested = m_requested.find(job->id);
+        if (requested == m_requested.end()) {
+            auto spec = pipeline::parsePipeline(job->pipelineJson, jobName(*job), job->baseDir);
+            if (!spec) {
+                end(*job, JobState::Failed, spec.error().message());
+                continue;
+            }
+            const char* names[] = { "auto", "cpu", "cuda" };
+            requested = m_requested.emplace(job->id, names[int(spec->train.device)]).first;
+        }
+        const std::string& kind = requested->second;
+        Capacity* target = kind != "cpu" ? freest(online, true) : nullptr;
+        std::string device;
+        if (target) {
+            device = "cuda:" + std::to_string(target->gpus.front());
+        } else if (kind != "cuda") {
+            target = freest(online, false);
+            device = "cpu";
+        }
+        if (!target)
+            continue; // nothing fits it now; smaller jobs behind it may still start
+        if (auto started = start(*job, *target->agent, device, out); !started) {
             note(jobName(*job) + ": cannot start: " + started.error().message());
+            continue;
+        }
+        if (device == "cpu")
+            --target->cpuSlots;
         else
-            --best->second;
+            target->gpus.erase(target->gpus.begin());
     }
     return out;
 }

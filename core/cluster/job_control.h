@@ -3,10 +3,13 @@
 // coordinator that serves the store picks it up; `jobs cancel` sets a flag it reads.
 //
 //  - schedule(): places waiting jobs (queued, or paused after losing their agent), highest
-//    priority first, on online agents with a free slot -- the agent with the most free slots
-//    first, so jobs spread -- and sends ASSIGN; a paused job resumes from its last checkpoint,
-//    which travels with the ASSIGN. It also passes cancel requests on, and pauses running jobs
-//    whose agent is lost.
+//    priority first, and sends ASSIGN; a paused job resumes from its last checkpoint, which
+//    travels with the ASSIGN. A job whose pipeline asks for "cuda" gets a GPU of its own: one no
+//    other job runs on, with at least MinFreeGpuBytes free when its agent registered; "auto"
+//    takes such a GPU when there is one, else a CPU slot; "cpu" a CPU slot (an agent has
+//    `slots` of them). Among agents that fit, the one with the most free devices of the kind
+//    goes first, so jobs spread. A job that fits nowhere waits without holding up smaller ones.
+//    It also passes cancel requests on, and pauses running jobs whose agent is lost.
 //  - agentRegistered(): an agent that (re)registers lists the jobs it still runs: those are
 //    adopted (a restarted coordinator keeps its running jobs), any other job the store says it
 //    runs died with it and is paused.
@@ -24,6 +27,7 @@
 #include "store/experiment_store.h"
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 #include <span>
@@ -40,6 +44,9 @@ struct Outgoing
     wire::Header header;
     std::vector<std::string> payloads;
 };
+
+// A GPU with less free memory than this is taken (by something else than our jobs).
+constexpr uint64_t MinFreeGpuBytes = uint64_t(1) << 30;
 
 class JobControl
 {
@@ -61,7 +68,7 @@ public:
 
 private:
     JobControl(std::unique_ptr<store::ExperimentStore> store, std::chrono::milliseconds lostAfter);
-    common::Result start(store::JobRecord& job, const AgentState& agent,
+    common::Result start(store::JobRecord& job, const AgentState& agent, const std::string& device,
                          std::vector<Outgoing>& out);
     void pause(store::JobRecord& job, const std::string& why);
     void end(store::JobRecord& job, store::JobState state, const std::string& message);
@@ -72,7 +79,8 @@ private:
     std::unique_ptr<store::ExperimentStore> m_store;
     std::chrono::milliseconds m_lostAfter;
     Clock::time_point m_startedAt;
-    std::set<int64_t> m_cancelSent; // jobs whose agent was told to cancel
+    std::set<int64_t> m_cancelSent;             // jobs whose agent was told to cancel
+    std::map<int64_t, std::string> m_requested; // job -> its pipeline's device ("auto", ...)
     std::vector<std::string> m_log;
 };
 

@@ -25,7 +25,7 @@ double nowSeconds()
 constexpr const char* JobColumns =
         "SELECT id, coalesce(run_id, 0), experiment, name, pipeline_json, base_dir, priority, "
         "checkpoint_every, state, attempt, agent, checkpoint_step, submitted_at, started_at, "
-        "finished_at, message, cancel_requested FROM jobs ";
+        "finished_at, message, cancel_requested, device FROM jobs ";
 
 common::Expected<JobRecord> readJob(const Statement& row, const std::string& path)
 {
@@ -52,6 +52,7 @@ common::Expected<JobRecord> readJob(const Statement& row, const std::string& pat
     job.finishedAt = row.doubleAt(14);
     job.message = row.textAt(15);
     job.cancelRequested = row.int64At(16) != 0;
+    job.device = row.textAt(17);
     return job;
 }
 
@@ -96,12 +97,14 @@ common::Result ExperimentStore::saveJob(const JobRecord& job)
         auto update = Statement::prepare(
                 d->db.get(), d->path,
                 "UPDATE jobs SET run_id = nullif(?2, 0), state = ?3, attempt = ?4, agent = ?5, "
-                "checkpoint_step = ?6, started_at = ?7, finished_at = ?8, message = ?9 "
+                "checkpoint_step = ?6, started_at = ?7, finished_at = ?8, message = ?9, device = "
+                "?10 "
                 "WHERE id = ?1");
         TS_TRY(update);
         update->bind(1, job.id).bind(2, job.run).bind(3, toString(job.state));
         update->bind(4, job.attempt).bind(5, job.agent).bind(6, job.checkpointStep);
         update->bind(7, job.startedAt).bind(8, job.finishedAt).bind(9, job.message);
+        update->bind(10, job.device);
         TS_TRY(update->run());
         if (sqlite3_changes(d->db.get()) == 0)
             return Error(ErrorKind::NotFound,

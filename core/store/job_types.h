@@ -48,6 +48,7 @@ struct JobRecord : NewJob
     JobState state = JobState::Queued;
     int attempt = 0;             // 1 for the first start, +1 for every resume or restart
     std::string agent;           // the agent running it (or that last ran it)
+    std::string device;          // what it runs on there: "cpu", "cuda:1"
     int64_t checkpointStep = -1; // the global step of its last checkpoint; -1 = none
     double submittedAt = 0;      // Unix seconds
     double startedAt = 0;        // of the current attempt; 0 = never

@@ -188,6 +188,7 @@ CREATE TABLE jobs (
     state TEXT NOT NULL,
     attempt INTEGER NOT NULL DEFAULT 0,
     agent TEXT NOT NULL DEFAULT '',
+    device TEXT NOT NULL DEFAULT '',
     checkpoint_step INTEGER NOT NULL DEFAULT -1,
     submitted_at REAL NOT NULL,
     started_at REAL NOT NULL DEFAULT 0,

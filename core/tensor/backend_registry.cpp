@@ -41,6 +41,7 @@ std::vector<std::string> pluginCandidates()
 struct LoadedPlugin
 {
     TsBackendPluginCreateFn create = nullptr;
+    TsBackendPluginListDevicesFn listDevices = nullptr; // optional
     std::string error; // why it could not be loaded, when create is null
 };
 
@@ -69,6 +70,8 @@ const LoadedPlugin& cudaPlugin()
                 return;
             }
             plugin.create = create;
+            plugin.listDevices = reinterpret_cast<TsBackendPluginListDevicesFn>(
+                    dlsym(handle, "tsBackendPluginListDevices"));
             return;
         }
         plugin.error = "this build has no CUDA backend (no " + std::string(CudaPluginFile)
@@ -115,6 +118,26 @@ Expected<std::unique_ptr<Backend>> createCudaBackend(int device)
     if (plugin.create(device, &backend, reason, sizeof reason) != 0 || !backend)
         return Error(ErrorKind::Unsupported, reason[0] ? reason : "the CUDA backend failed");
     return std::unique_ptr<Backend>(backend);
+}
+
+Expected<std::vector<GpuInfo>> listCudaDevices()
+{
+    const LoadedPlugin& plugin = cudaPlugin();
+    if (!plugin.create)
+        return Error(ErrorKind::Unsupported, plugin.error);
+    if (!plugin.listDevices)
+        return Error(ErrorKind::Unsupported,
+                     "the CUDA plugin cannot list its devices (stale build?)");
+    std::vector<TsDeviceInfo> devices(16);
+    char reason[512] = {};
+    const int n = plugin.listDevices(devices.data(), int(devices.size()), reason, sizeof reason);
+    if (n < 0)
+        return Error(ErrorKind::Unsupported, reason[0] ? reason : "cannot list CUDA devices");
+    std::vector<GpuInfo> gpus;
+    for (int i = 0; i < std::min<int>(n, int(devices.size())); ++i)
+        gpus.push_back({ devices[size_t(i)].name, devices[size_t(i)].memoryTotal,
+                         devices[size_t(i)].memoryFree });
+    return gpus;
 }
 
 Expected<BackendSelection> selectBackend(DeviceRequest request, int cpuThreads)

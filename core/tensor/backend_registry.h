@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "tensor/backend.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,18 @@ std::unique_ptr<Backend> createCpuBackend(int threads);
 // Loads the CUDA plugin and creates a backend on `device`, or explains why it cannot
 // (ErrorKind::Unsupported: plugin not built or not loadable, no driver, no device).
 common::Expected<std::unique_ptr<Backend>> createCudaBackend(int device = 0);
+
+// A GPU of this machine, as the CUDA runtime sees it (the agent reports them when it registers).
+struct GpuInfo
+{
+    std::string name;
+    uint64_t memoryTotal = 0; // bytes
+    uint64_t memoryFree = 0;  // bytes, when listed
+};
+
+// The CUDA devices through the plugin; empty (with the reason) when there is no plugin, driver or
+// device.
+common::Expected<std::vector<GpuInfo>> listCudaDevices();
 
 // Resolves a request; fails only when CUDA was requested explicitly and is unavailable.
 common::Expected<BackendSelection> selectBackend(DeviceRequest request, int cpuThreads);

@@ -293,6 +293,13 @@ void TestJobFailover::agentKilledMidTraining()
         QVERIFY2(events->back().message.find("from step") != std::string::npos,
                  events->back().message.c_str());
         QVERIFY((*store)->runDetails(done.run)->status == store::RunStatus::Finished);
+        // Each attempt's rank ran on the CPU with the GPUs hidden from it.
+        auto lines = (*store)->jobLogs(id);
+        QVERIFY(lines);
+        int hidden = 0;
+        for (const store::JobLogLine& line : *lines)
+            hidden += line.text == "rank 0 of job 1 on cpu (CUDA_VISIBLE_DEVICES=)";
+        QCOMPARE(hidden, 2);
     }
     compareWithReference(metricRows(storePath, done.run), reference(pipeline));
 }

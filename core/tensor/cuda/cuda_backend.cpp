@@ -359,6 +359,34 @@ TS_PLUGIN_EXPORT int tsBackendPluginAbi()
     return TS_BACKEND_PLUGIN_ABI;
 }
 
+TS_PLUGIN_EXPORT int tsBackendPluginListDevices(TsDeviceInfo* out, int capacity, char* error,
+                                                size_t errorSize)
+{
+    int count = 0;
+    if (const cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
+        if (e == cudaErrorNoDevice)
+            return 0;
+        writeError(error, errorSize, ts::tensor::cuda_impl::describe(e));
+        return -1;
+    }
+    for (int device = 0; device < count && device < capacity; ++device) {
+        TsDeviceInfo& info = out[device];
+        cudaDeviceProp properties {};
+        if (cudaGetDeviceProperties(&properties, device) == cudaSuccess)
+            std::snprintf(info.name, sizeof info.name, "%s", properties.name);
+        size_t freeBytes = 0, totalBytes = 0;
+        // cudaMemGetInfo needs a context on the device; the listing process (the agent) does not
+        // compute, so the context is released again at once.
+        if (cudaSetDevice(device) == cudaSuccess
+            && cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess) {
+            info.memoryTotal = totalBytes;
+            info.memoryFree = freeBytes;
+        }
+        cudaDeviceReset();
+    }
+    return count;
+}
+
 TS_PLUGIN_EXPORT int tsBackendPluginCreate(int device, ts::tensor::Backend** out, char* error,
                                            size_t errorSize)
 {

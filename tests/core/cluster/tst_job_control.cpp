@@ -35,6 +35,29 @@ std::vector<int64_t> assignedJobs(const std::vector<Outgoing>& out)
     return jobs;
 }
 
+// A valid pipeline on `device`; its files need not exist (the agent's rank reads them).
+std::string pipelineOn(const std::string& device)
+{
+    return R"({ "trainstudio": 1, "name": "job", "stages": [
+        { "source": { "format": "csv", "train": { "file": "train.csv" }, "labelColumn": "y",
+                      "split": { "test": 0.2 } } },
+        { "train": { "model": { "type": "logistic_regression" }, "optimizer": { "type": "sgd" },
+                     "device": ")"
+            + device + R"(" } } ] })";
+}
+
+AgentState gpuAgent(const std::string& id, std::vector<uint64_t> freeBytes)
+{
+    AgentState a = agent(id, 1);
+    for (uint64_t bytes : freeBytes) {
+        wire::Gpu* gpu = a.info.add_gpus();
+        gpu->set_name("NVIDIA H100");
+        gpu->set_memory_total(uint64_t(80) << 30);
+        gpu->set_memory_free(bytes);
+    }
+    return a;
+}
+
 wire::Record record(const store::JobRecord& job, int attempt)
 {
     wire::Record r;
@@ -97,9 +120,54 @@ private slots:
         QCOMPARE(a.attempt(), 1);
         QCOMPARE(a.checkpoint_every(), int64_t(50));
         QCOMPARE(a.base_dir(), std::string("/data"));
-        QCOMPARE(a.pipeline_json(), std::string("{\"stages\":[]}"));
+        QCOMPARE(a.pipeline_json(), pipelineOn("cpu"));
+        QCOMPARE(a.device(), std::string("cpu"));
         QVERIFY(!a.resume());
         QCOMPARE(a.run(), m_store->job(id)->run);
+    }
+
+    void devicesArePlaced_data()
+    {
+        QTest::addColumn<QStringList>("requests"); // the pipelines' devices, in submission order
+        QTest::addColumn<QStringList>("expected"); // "agent device" of each, or "waits"
+        const QStringList cudaTwice { "cuda", "cuda" };
+        QTest::newRow("cuda takes a free GPU each, spread over agents")
+                << QStringList { "cuda", "cuda", "cuda" }
+                << QStringList { "g2 cuda:0", "g1 cuda:0", "g2 cuda:1" };
+        QTest::newRow("a GPU with little free memory is taken by someone else")
+                << QStringList { "cuda", "cuda", "cuda", "cuda" }
+                << QStringList { "g2 cuda:0", "g1 cuda:0", "g2 cuda:1", "waits" };
+        QTest::newRow("auto prefers a GPU, then a CPU slot")
+                << QStringList { "auto", "auto", "auto", "auto", "auto" }
+                << QStringList { "g2 cuda:0", "g1 cuda:0", "g2 cuda:1", "c cpu", "g1 cpu" };
+        QTest::newRow("cpu never takes a GPU")
+                << QStringList { "cpu", "cpu", "cpu", "cpu", "cpu" }
+                << QStringList { "c cpu", "g1 cpu", "g2 cpu", "waits", "waits" };
+        QTest::newRow("a waiting GPU job does not hold up a CPU job behind it")
+                << QStringList { "cuda", "cuda", "cuda", "cuda", "cpu" }
+                << QStringList { "g2 cuda:0", "g1 cuda:0", "g2 cuda:1", "waits", "c cpu" };
+    }
+    void devicesArePlaced()
+    {
+        QFETCH(QStringList, requests);
+        QFETCH(QStringList, expected);
+        std::vector<int64_t> ids;
+        for (const QString& device : requests)
+            ids.push_back(submit(0, 0, device.toStdString()));
+        // g1: one GPU; g2: two GPUs and a third that something else fills; c: CPUs only.
+        const std::vector<AgentState> agents {
+            gpuAgent("g1", { uint64_t(70) << 30 }),
+            gpuAgent("g2", { uint64_t(79) << 30, uint64_t(79) << 30, uint64_t(200) << 20 }),
+            agent("c", 1)
+        };
+        m_control->schedule(agents, later());
+        for (size_t i = 0; i < ids.size(); ++i) {
+            const store::JobRecord job = *m_store->job(ids[i]);
+            const QString where = job.state == JobState::Running
+                    ? QString::fromStdString(job.agent + " " + job.device)
+                    : "waits";
+            QCOMPARE(where, expected[int(i)]);
+        }
     }
 
     void cancelQueuedEndsItRunningAsksTheAgentOnce()
@@ -246,10 +314,10 @@ private slots:
     }
 
 private:
-    int64_t submit(int priority, int64_t checkpointEvery = 0)
+    int64_t submit(int priority, int64_t checkpointEvery = 0, const std::string& device = "cpu")
     {
         return *m_store->submitJob(
-                { "e", "job", "{\"stages\":[]}", "/data", priority, checkpointEvery });
+                { "e", "job", pipelineOn(device), "/data", priority, checkpointEvery });
     }
     cluster::Clock::time_point later() { return cluster::Clock::now() + std::chrono::seconds(1); }
 
