@@ -77,6 +77,7 @@ void JobRunner::recordExit(const wire::Assign& assign, int code, const std::stri
     record.set_run(assign.run());
     record.mutable_exit()->set_exit_code(code);
     record.mutable_exit()->set_message(message);
+    m_spoolMayHaveRecords = true;
     if (auto spooled = m_spool->append(record); !spooled)
         m_options.log("cannot spool the exit of job " + std::to_string(assign.job()) + ": "
                       + spooled.error().message());
@@ -203,7 +204,14 @@ std::vector<wire::RunningJob> JobRunner::runningJobs() const
 
 common::Expected<cluster::RecordBatch> JobRunner::pendingRecords(size_t maxBytes)
 {
-    return m_spool->pending(maxBytes);
+    // An idle agent does not read its spool 20 times a second: only while ranks run, after one
+    // exited, and once at start (records a previous run of the agent left).
+    if (!m_spoolMayHaveRecords && m_ranks.empty())
+        return cluster::RecordBatch {};
+    auto batch = m_spool->pending(maxBytes);
+    if (batch && batch->records.records_size() == 0 && m_ranks.empty())
+        m_spoolMayHaveRecords = false;
+    return batch;
 }
 
 common::Result JobRunner::acknowledge(uint64_t sequence)

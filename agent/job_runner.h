@@ -65,6 +65,7 @@ private:
     JobRunnerOptions m_options;
     std::unique_ptr<Spool> m_spool;
     std::map<pid_t, Rank> m_ranks;
+    bool m_spoolMayHaveRecords = true;
 };
 
 } // namespace ts::agent

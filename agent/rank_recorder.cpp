@@ -113,9 +113,12 @@ common::Result RankRecorder::appendMetric(const store::MetricPoint& point)
     p.set_step(point.step);
     p.set_value(point.value);
     p.set_wall_time(point.wallTime);
-    if (metrics.points_size() >= MaxPointsPerRecord
-        || std::chrono::steady_clock::now() - m_firstPending >= MaxPointAge)
+    // The run's first point goes at once: a chart shows the run started without waiting.
+    if (!m_flushedOnce || metrics.points_size() >= MaxPointsPerRecord
+        || std::chrono::steady_clock::now() - m_firstPending >= MaxPointAge) {
+        m_flushedOnce = true;
         return flushMetrics();
+    }
     return {};
 }
 

@@ -1,9 +1,9 @@
 // RankRecorder: the RunRecorder of a job's rank (train/run_recorder.h). Every record becomes a
 // wire::Record in the agent's spool (agent/spool.h), stamped with the job, attempt, rank and run
 // the coordinator assigned; the agent forwards them and the coordinator stores them. Metric points
-// are gathered into one record per half second (or 2,000 points) so a chart stays live without a
-// record per point. A checkpoint record carries the checkpoint file itself, so the job can resume
-// on another machine.
+// are gathered into one record per half second (or 2,000 points; the run's first point goes at
+// once) so a chart stays live without a record per point. A checkpoint record carries the
+// checkpoint file itself, so the job can resume on another machine.
 //
 // THREAD SAFETY: the training thread only.
 #pragma once
@@ -53,6 +53,7 @@ private:
     wire::Record m_metrics; // points not yet spooled
     std::chrono::steady_clock::time_point m_firstPending;
     int64_t m_lines = 0;
+    bool m_flushedOnce = false;
 };
 
 } // namespace ts::agent

@@ -159,11 +159,14 @@ private slots:
             kinds << QString::fromStdString(
                     wire::Record::descriptor()->FindFieldByNumber(r.kind_case())->name());
         }
-        // Ten points in one record; the checkpoint after them, then its log line, then the end.
-        QCOMPARE(kinds, QStringList({ "describe", "metrics", "checkpoint", "log", "end" }));
-        QCOMPARE(batch->records.records(1).metrics().points_size(), 10);
+        // The first point alone (a chart shows the run at once), the next nine in one record; the
+        // checkpoint after them, then its log line, then the end.
+        QCOMPARE(kinds,
+                 QStringList({ "describe", "metrics", "metrics", "checkpoint", "log", "end" }));
+        QCOMPARE(batch->records.records(1).metrics().points_size(), 1);
+        QCOMPARE(batch->records.records(2).metrics().points_size(), 9);
         QCOMPARE(batch->payloads.front(), std::string("checkpoint bytes"));
-        QCOMPARE(batch->records.records(4).end().status(), std::string("finished"));
+        QCOMPARE(batch->records.records(5).end().status(), std::string("finished"));
     }
 
 private:
