@@ -16,6 +16,8 @@ packages=(
   postgresql libpq-dev
   # the wire protocol between studio, coordinator and agents: protobuf headers over ZeroMQ
   libprotobuf-dev protobuf-compiler libzmq3-dev cppzmq-dev
+  # agents under Slurm (packaging/slurm/): the tests start a throwaway single-node cluster
+  munge slurmctld slurmd slurm-client
   # studio (Qt 6.4): Charts needs libqt6opengl6-dev to be found by CMake
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-tools-dev qt6-l10n-tools
   # tests: the libFuzzer targets of the parsers are built with clang
