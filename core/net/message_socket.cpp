@@ -14,6 +14,11 @@ void applyLimits(zmq::socket_t& socket, const Limits& limits)
     socket.set(zmq::sockopt::maxmsgsize,
                int64_t(std::max(limits.maxHeaderBytes, limits.maxPayloadBytes)));
     socket.set(zmq::sockopt::linger, 0);
+    // ZMTP heartbeats under our own: a peer whose machine vanished (no FIN, no RST) is noticed
+    // and the connection dropped and re-made, instead of queueing into a dead TCP connection.
+    socket.set(zmq::sockopt::heartbeat_ivl, 1000);
+    socket.set(zmq::sockopt::heartbeat_timeout, 5000);
+    socket.set(zmq::sockopt::heartbeat_ttl, 5000);
 }
 
 common::Result sendMessage(zmq::socket_t& socket, const wire::Header& header,

@@ -28,7 +28,8 @@ struct Received
 };
 
 // Sets the socket options every TrainStudio socket has: ZMQ_MAXMSGSIZE from `limits` (libzmq
-// drops a larger frame before it is buffered) and linger 0.
+// drops a larger frame before it is buffered), linger 0, and ZMTP heartbeats every second (a
+// connection silent for 5 s is dropped and re-made).
 void applyLimits(zmq::socket_t& socket, const Limits& limits = {});
 
 // Sends `header` and `payloads` as one multipart message (to `routingId` on a ROUTER socket).
