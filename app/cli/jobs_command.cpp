@@ -4,7 +4,7 @@
 #include "jobs_command.h"
 
 #include "cli_common.h"
-#include "local_cluster.h"
+#include "cluster/local_cluster.h"
 #include "pipeline/pipeline_parser.h"
 #include "store/experiment_store.h"
 
@@ -21,6 +21,8 @@
 namespace ts::cli {
 namespace {
 
+using cluster::LocalCluster;
+using cluster::LocalClusterOptions;
 using nlohmann::json;
 using store::JobRecord;
 using store::JobState;

@@ -1,4 +1,4 @@
-#include "local_cluster.h"
+#include "cluster/local_cluster.h"
 
 #include "common/paths.h"
 #include "net/curve_keys.h"
@@ -16,7 +16,7 @@
 #include <filesystem>
 #include <thread>
 
-namespace ts::cli {
+namespace ts::cluster {
 
 using common::Error;
 using common::ErrorKind;
@@ -119,7 +119,7 @@ common::Expected<std::unique_ptr<LocalCluster>> LocalCluster::start(LocalCluster
     auto keys = coordinatorKeys(options.keysDir.empty() ? defaultKeysDir() : options.keysDir);
     TS_TRY(keys);
     cluster->m_publicKey = keys->publicKey;
-    cluster::CoordinatorOptions coordinator;
+    CoordinatorOptions coordinator;
     coordinator.keys = *keys;
     coordinator.storePath = options.storePath;
     coordinator.heartbeatTimeout = options.heartbeatTimeout;
@@ -143,7 +143,7 @@ common::Expected<std::unique_ptr<LocalCluster>> LocalCluster::start(LocalCluster
             agentDirs.push_back(dir);
         }
     }
-    auto server = cluster::CoordinatorServer::start(coordinator);
+    auto server = CoordinatorServer::start(coordinator);
     TS_TRY(server);
     cluster->m_coordinator = std::move(*server);
     const std::string endpoint = cluster->m_coordinator->endpoint();
@@ -187,4 +187,4 @@ LocalCluster::~LocalCluster()
         close(m_lockFd); // releases the lock
 }
 
-} // namespace ts::cli
+} // namespace ts::cluster

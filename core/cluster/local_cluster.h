@@ -1,4 +1,5 @@
-// LocalCluster: a coordinator embedded in trainstudio-cli, serving the job queue of one store,
+// LocalCluster: a coordinator embedded in the studio or trainstudio-cli, serving the job queue of
+// one store,
 // with local agents when the store lists none (DESIGN.md, Executables: nothing has to be set up
 // for the first run).
 //
@@ -22,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace ts::cli {
+namespace ts::cluster {
 
 struct LocalClusterOptions
 {
@@ -39,7 +40,7 @@ public:
     static common::Expected<std::unique_ptr<LocalCluster>> start(LocalClusterOptions options);
     ~LocalCluster(); // stops the local agents (SIGTERM, then SIGKILL), then the coordinator
 
-    cluster::CoordinatorServer& coordinator() { return *m_coordinator; }
+    CoordinatorServer& coordinator() { return *m_coordinator; }
     std::string publicKey() const { return m_publicKey; }
     int localAgents() const { return int(m_agents.size()); }
 
@@ -56,7 +57,7 @@ private:
     std::string m_publicKey;
     std::string m_tempDir;
     std::vector<pid_t> m_agents;
-    std::unique_ptr<cluster::CoordinatorServer> m_coordinator;
+    std::unique_ptr<CoordinatorServer> m_coordinator;
 };
 
-} // namespace ts::cli
+} // namespace ts::cluster
