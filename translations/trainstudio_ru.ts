@@ -163,5 +163,185 @@
         <source>Duration</source>
         <translation>Длительность</translation>
     </message>
+    <message>
+        <source>Do not run a coordinator for the store&apos;s jobs (another process serves them).</source>
+        <translation>Не запускать координатор для заданий хранилища (их обслуживает другой процесс).</translation>
+    </message>
+    <message>
+        <source>Start &lt;n&gt; local agents (default: 1 when the store lists no agents, else 0).</source>
+        <translation>Запустить &lt;n&gt; локальных агентов (по умолчанию 1, если в хранилище нет агентов, иначе 0).</translation>
+    </message>
+    <message>
+        <source>n</source>
+        <translation>n</translation>
+    </message>
+    <message>
+        <source>--local-agents expects a number from 0 to 64, not &quot;%1&quot;.</source>
+        <translation>Параметр --local-agents ожидает число от 0 до 64, а не «%1».</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>Запуски</translation>
+    </message>
+    <message>
+        <source>Agents and jobs</source>
+        <translation>Агенты и задания</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>в очереди</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>выполняется</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>приостановлено</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>завершено</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>сбой</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>отменено</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Адрес</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Хост</translation>
+    </message>
+    <message>
+        <source>CPUs</source>
+        <translation>ЦП</translation>
+    </message>
+    <message>
+        <source>GPUs</source>
+        <translation>ГП</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Приоритет</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Агент</translation>
+    </message>
+    <message>
+        <source>Attempt</source>
+        <translation>Попытка</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Сообщение</translation>
+    </message>
+    <message>
+        <source>Add agent…</source>
+        <translation>Добавить агента…</translation>
+    </message>
+    <message>
+        <source>Submit pipeline…</source>
+        <translation>Отправить конвейер…</translation>
+    </message>
+    <message>
+        <source>Cancel job</source>
+        <translation>Отменить задание</translation>
+    </message>
+    <message>
+        <source>Agents</source>
+        <translation>Агенты</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Задания</translation>
+    </message>
+    <message>
+        <source>Another coordinator serves this store; jobs submitted here run on its agents.</source>
+        <translation>Это хранилище обслуживает другой координатор; отправленные отсюда задания выполняются на его агентах.</translation>
+    </message>
+    <message>
+        <source>No coordinator: %1</source>
+        <translation>Координатор не запущен: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Coordinator on %1 (public key %2), %n local agent(s).</source>
+        <translation>
+            <numerusform>Координатор на %1 (открытый ключ %2), %n локальный агент.</numerusform>
+            <numerusform>Координатор на %1 (открытый ключ %2), %n локальных агента.</numerusform>
+            <numerusform>Координатор на %1 (открытый ключ %2), %n локальных агентов.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No experiment store is open.</source>
+        <translation>Хранилище экспериментов не открыто.</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>в сети</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>потерян</translation>
+    </message>
+    <message>
+        <source>not connected</source>
+        <translation>не подключён</translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation>локальный</translation>
+    </message>
+    <message>
+        <source>Submit a pipeline</source>
+        <translation>Отправить конвейер</translation>
+    </message>
+    <message>
+        <source>Pipelines (*.json)</source>
+        <translation>Конвейеры (*.json)</translation>
+    </message>
+    <message>
+        <source>Add agent</source>
+        <translation>Добавить агента</translation>
+    </message>
+    <message>
+        <source>gpu-box-1</source>
+        <translation>gpu-box-1</translation>
+    </message>
+    <message>
+        <source>40 characters, as trainstudio-agent --show-key prints it</source>
+        <translation>40 символов, как их выводит trainstudio-agent --show-key</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Имя:</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>Адрес:</translation>
+    </message>
+    <message>
+        <source>Public key:</source>
+        <translation>Открытый ключ:</translation>
+    </message>
+    <message>
+        <source>The coordinator lets an agent in only with the public key it created (trainstudio-agent --init).</source>
+        <translation>Координатор впускает агента только с открытым ключом, который тот создал (trainstudio-agent --init).</translation>
+    </message>
 </context>
 </TS>

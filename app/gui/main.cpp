@@ -1,6 +1,7 @@
-// trainstudio: the desktop studio. Shows the runs of an experiment store and their charts.
+// trainstudio: the desktop studio. Shows the runs of an experiment store and their charts, and
+// runs the store's job queue on agents (a coordinator embedded in the window).
 //
-//     trainstudio [--store PATH] [--run ID] [--grab FILE]
+//     trainstudio [--store PATH] [--run ID] [--grab FILE] [--no-coordinator] [--local-agents N]
 //
 // --grab saves a screenshot of the window once it is shown and its data loaded, then exits: with
 // QT_QPA_PLATFORM=offscreen it needs no display.
@@ -88,7 +89,15 @@ int main(int argc, char* argv[])
             QStringLiteral("grab"),
             Tr::tr("Save a screenshot of the window to <file> once the data is loaded, then exit."),
             Tr::tr("file"));
-    parser.addOptions({ storeOption, runOption, grabOption });
+    const QCommandLineOption noCoordinatorOption(
+            QStringLiteral("no-coordinator"),
+            Tr::tr("Do not run a coordinator for the store's jobs (another process serves them)."));
+    const QCommandLineOption localAgentsOption(
+            QStringLiteral("local-agents"),
+            Tr::tr("Start <n> local agents (default: 1 when the store lists no agents, else 0)."),
+            Tr::tr("n"));
+    parser.addOptions(
+            { storeOption, runOption, grabOption, noCoordinatorOption, localAgentsOption });
     parser.process(app);
 
     qint64 runId = -1;
@@ -102,7 +111,20 @@ int main(int argc, char* argv[])
         }
     }
 
+    int localAgents = -1;
+    if (parser.isSet(localAgentsOption)) {
+        bool ok = false;
+        localAgents = parser.value(localAgentsOption).toInt(&ok);
+        if (!ok || localAgents < 0 || localAgents > 64) {
+            printError(Tr::tr("--local-agents expects a number from 0 to 64, not \"%1\".")
+                               .arg(parser.value(localAgentsOption)));
+            return 2;
+        }
+    }
+
     ts::gui::MainWindow window(parser.value(storeOption));
+    if (!parser.isSet(noCoordinatorOption) && !parser.isSet(grabOption))
+        window.startCoordinator(localAgents);
     window.show();
     if (runId > 0 && !window.selectRun(runId))
         printError(Tr::tr("The store has no run %1; showing all runs.").arg(runId));

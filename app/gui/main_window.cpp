@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "cluster_panel.h"
 #include "constants.h"
 #include "run_chart_widget.h"
 #include "runs_model.h"
@@ -14,6 +15,7 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -33,6 +35,7 @@ struct MainWindow::Private
     QLabel* errorLabel = nullptr;
     QLabel* computeLabel = nullptr;
     RunChartWidget* chart = nullptr;
+    ClusterPanel* cluster = nullptr;
     QTimer* refreshTimer = nullptr;
     QString computeText;             // unelided text of computeLabel
     bool restoringSelection = false; // a refresh re-selects the run: do not reload twice
@@ -90,8 +93,12 @@ void MainWindow::setUpWidgets()
     d->errorLabel->hide();
 
     d->chart = new RunChartWidget;
+    d->cluster = new ClusterPanel;
+    auto tabs = new QTabWidget;
+    tabs->addTab(createRunsPanel(), Tr::tr("Runs"));
+    tabs->addTab(d->cluster, Tr::tr("Agents and jobs"));
     auto splitter = new QSplitter(Qt::Vertical);
-    splitter->addWidget(createRunsPanel());
+    splitter->addWidget(tabs);
     splitter->addWidget(d->chart);
     // The chart gets most of the height; the table still shows a handful of runs.
     splitter->setSizes({ Constants::WindowHeight / 3, Constants::WindowHeight * 2 / 3 });
@@ -131,6 +138,7 @@ void MainWindow::openStore()
         return;
     }
     d->store = std::move(*store);
+    d->cluster->setStore(d->store.get(), d->storePath);
     refresh();
     d->refreshTimer->start();
 }
@@ -228,6 +236,17 @@ QTableView* MainWindow::runsView() const
     return d->runsView;
 }
 
+ClusterPanel* MainWindow::clusterPanel() const
+{
+    return d->cluster;
+}
+
+void MainWindow::startCoordinator(int localAgents)
+{
+    d->cluster->startCoordinator(localAgents);
+    d->cluster->refresh();
+}
+
 bool MainWindow::selectRun(qint64 id)
 {
     const int row = d->runsModel->rowOfRun(id);
@@ -261,6 +280,7 @@ void MainWindow::refresh()
         return;
     }
     showError({});
+    d->cluster->refresh();
     // A reset of the model clears the selection: select the same run again.
     d->restoringSelection = true;
     if (selected >= 0 && selectedRun() != selected)

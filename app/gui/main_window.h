@@ -2,8 +2,10 @@
 //
 //     +-------------------------------------------------------------+
 //     | [error text, only when the store cannot be read]            |
+//     | [Runs] [Agents and jobs]                                    |   tabs
 //     | 3 runs in this store                                        |
 //     | ID | Experiment | Run | Status | Test accuracy | ...         |   RunsModel, sortable
+//     |   (or the agents and the job queue: ClusterPanel)            |
 //     |-------------------------- splitter -------------------------|
 //     |           loss / accuracy chart of the selected run          |   RunChartWidget
 //     +-------------------------------------------------------------+
@@ -30,6 +32,7 @@ QT_END_NAMESPACE
 
 namespace ts::gui {
 
+class ClusterPanel;
 class RunChartWidget;
 class RunsModel;
 
@@ -52,6 +55,11 @@ public:
     RunsModel* runsModel() const;
     RunChartWidget* chartWidget() const;
     QTableView* runsView() const;
+    ClusterPanel* clusterPanel() const;
+
+    // Starts the coordinator the studio embeds for its store's jobs (ClusterPanel), with local
+    // agents when the store lists none (`localAgents` -1) or the number given.
+    void startCoordinator(int localAgents = -1);
 
     // Selects run `id` in the table and shows its charts; false when the store has no such run.
     bool selectRun(qint64 id);

@@ -19,7 +19,7 @@ common::Result sendRegister(zmq::socket_t& socket, const AgentOptions& options, 
     header.set_sequence(sequence);
     wire::Register& info = *header.mutable_register_();
     info = describeHost(options.agentId);
-    info.set_slots(options.slots);
+    info.set_cpu_slots(options.slots);
     if (jobs)
         for (const wire::RunningJob& job : jobs->runningJobs())
             *info.add_running() = job;

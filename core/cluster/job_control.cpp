@@ -228,7 +228,7 @@ std::vector<Outgoing> JobControl::schedule(const std::vector<AgentState>& agents
     std::map<std::string, Capacity> online;
     for (const AgentState& agent : agents)
         if (agent.status == AgentState::Status::Online)
-            online[agent.id] = { &agent, std::max<int64_t>(agent.info.slots(), 1), {} };
+            online[agent.id] = { &agent, std::max<int64_t>(agent.info.cpu_slots(), 1), {} };
     std::map<std::string, std::set<int>> gpusInUse;
     for (const JobRecord& job : *active)
         if (job.state == JobState::Running && job.device.rfind("cuda:", 0) == 0)

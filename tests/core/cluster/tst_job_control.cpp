@@ -21,7 +21,7 @@ AgentState agent(const std::string& id, uint32_t slotCount)
     a.routingId = "route-" + id;
     a.info.set_agent_id(id);
     a.info.set_host(id + ".lab");
-    a.info.set_slots(slotCount);
+    a.info.set_cpu_slots(slotCount);
     a.lastSeen = cluster::Clock::now();
     return a;
 }
