@@ -104,8 +104,10 @@ void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_v
         return;
     }
     // Everything the child needs is built before fork(): after it only async-signal-safe calls.
-    std::vector<std::string> args { m_options.executable, "--rank-dir", dir.string(), "--spool",
-                                    m_options.spoolPath };
+    std::vector<std::string> args { m_options.executable,   "--rank-dir",
+                                    dir.string(),           "--spool",
+                                    m_options.spoolPath,    "--data-plane-host",
+                                    m_options.dataPlaneHost };
     for (const std::string& root : m_options.dataRoots) {
         args.push_back("--data-root");
         args.push_back(root);
@@ -147,14 +149,33 @@ void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_v
     m_ranks[pid] = { assign, dir.string() };
 }
 
-void JobRunner::cancel(int64_t job, const std::string&)
+void JobRunner::cancel(int64_t job, int attempt, const std::string&)
 {
     for (auto& [pid, rank] : m_ranks)
-        if (rank.assign.job() == job && !rank.cancelling) {
+        if (rank.assign.job() == job && (attempt == 0 || rank.assign.attempt() == attempt)
+            && !rank.cancelling) {
             kill(pid, SIGTERM);
             rank.cancelling = true;
             rank.cancelledAt = std::chrono::steady_clock::now();
         }
+}
+
+void JobRunner::rendezvous(const wire::Rendezvous& table)
+{
+    const std::string bytes = table.SerializeAsString();
+    for (const auto& [pid, rank] : m_ranks) {
+        if (rank.assign.job() != table.job() || rank.assign.attempt() != table.attempt())
+            continue;
+        // Written aside and renamed: the rank never reads half a table.
+        const auto path = std::filesystem::path(rank.dir) / "rendezvous.pb";
+        auto part = path;
+        part += ".part";
+        std::error_code ec;
+        if (common::Result written = writeFile(part, bytes); written)
+            std::filesystem::rename(part, path, ec);
+        else
+            m_options.log(written.error().message());
+    }
 }
 
 void JobRunner::poll()

@@ -7,6 +7,9 @@
 // training for nobody. Cancelling sends SIGTERM (the run stops at its next step and is recorded
 // cancelled), then SIGKILL after 10 s.
 //
+// A rank of a job of several waits for the rendezvous table, which the agent writes into its
+// folder (rendezvous.pb) when the coordinator sends it.
+//
 // Records of the ranks and of their exits go through the spool (agent/spool.h), which the agent
 // client forwards.
 //
@@ -33,6 +36,7 @@ struct JobRunnerOptions
     std::string spoolPath;              // the agent's spool file
     std::vector<std::string> dataRoots; // passed to every rank
     std::string executable;             // this program (the rank processes run it)
+    std::string dataPlaneHost;          // where other machines reach this one's ranks
     std::function<void(const std::string&)> log;
 };
 
@@ -43,7 +47,8 @@ public:
     ~JobRunner() override; // kills ranks still running
 
     void assign(const wire::Assign& assign, std::span<const std::string_view> payloads) override;
-    void cancel(int64_t job, const std::string& reason) override;
+    void cancel(int64_t job, int attempt, const std::string& reason) override;
+    void rendezvous(const wire::Rendezvous& table) override;
     void poll() override;
     uint32_t runningRanks() const override;
     std::vector<wire::RunningJob> runningJobs() const override;

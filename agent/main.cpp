@@ -132,8 +132,16 @@ int main(int argc, char** argv)
     app.add_option("--work-dir", jobs.workDir,
                    "Folder of the ranks' files and the metric spool (default: " + jobs.workDir
                            + ")");
-    app.add_option("--slots", options.slots, "Ranks this agent runs at once (default 1)")
+    app.add_option("--slots", options.slots, "CPU ranks this agent runs at once (default 1)")
             ->check(CLI::Range(1u, 1024u));
+    {
+        char host[256] = {};
+        gethostname(host, sizeof host - 1);
+        jobs.dataPlaneHost = host;
+    }
+    app.add_option("--data-plane-host", jobs.dataPlaneHost,
+                   "The address other machines reach this one's ranks at (default: the host "
+                   "name)");
     ts::agent::RankProcessOptions rank;
     app.add_option("--rank-dir", rank.rankDir)->group(""); // the agent starts its ranks so
     app.add_option("--spool", rank.spoolPath)->group("");
@@ -149,6 +157,7 @@ int main(int argc, char** argv)
     }
     if (!rank.rankDir.empty()) {
         rank.dataRoots = jobs.dataRoots;
+        rank.dataPlaneHost = jobs.dataPlaneHost;
         std::signal(SIGTERM, onStopSignal); // cancel: the run stops at its next step
         return ts::agent::runRankProcess(rank, stopRequested);
     }

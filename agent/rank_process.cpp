@@ -2,6 +2,7 @@
 
 #include "agent/rank_recorder.h"
 #include "cluster/data_roots.h"
+#include "dist/data_plane.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/pipeline_runner.h"
 
@@ -9,10 +10,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace ts::agent {
 
 namespace {
+
+constexpr std::chrono::seconds RendezvousTimeout { 120 };
 
 // What the job's log shows of the run: its start and each epoch's end.
 class RankLog final : public train::RunListener
@@ -49,6 +53,49 @@ private:
     int m_lastEpoch = -1;
 };
 
+// Binds this rank's data-plane socket, reports it, waits for the table of every rank's, and
+// connects to them all.
+common::Expected<std::unique_ptr<dist::DataPlane>> joinPeers(const RankProcessOptions& options,
+                                                             const wire::Assign& assign,
+                                                             RankRecorder& recorder,
+                                                             const std::atomic<bool>& cancel)
+{
+    const auto started = std::chrono::steady_clock::now();
+    auto plane = dist::DataPlane::bind(options.dataPlaneHost,
+                                       { assign.job_public_key(), assign.job_secret_key() },
+                                       assign.rank(), assign.world_size());
+    TS_TRY(plane);
+    TS_TRY(recorder.endpoint((*plane)->endpoint()));
+    const auto table = std::filesystem::path(options.rankDir) / "rendezvous.pb";
+    wire::Rendezvous rendezvous;
+    for (;;) {
+        if (cancel)
+            return common::Error(common::ErrorKind::Io, "cancelled before the rendezvous");
+        if (std::chrono::steady_clock::now() - started > RendezvousTimeout)
+            return common::Error(common::ErrorKind::Io,
+                                 "no rendezvous table from the coordinator within "
+                                         + std::to_string(RendezvousTimeout.count()) + " s");
+        std::ifstream in(table, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        if (!bytes.empty() && rendezvous.ParseFromString(bytes))
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::vector<std::string> endpoints(size_t(assign.world_size()));
+    for (const wire::Peer& peer : rendezvous.peers())
+        if (peer.rank() >= 0 && peer.rank() < assign.world_size())
+            endpoints[size_t(peer.rank())] = peer.endpoint();
+    TS_TRY((*plane)->connect(endpoints, std::chrono::seconds(60), &cancel));
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
+    (void)recorder.log(1,
+                       "rendezvous: " + std::to_string(assign.world_size())
+                               + " ranks reachable over the job's CURVE key in "
+                               + std::to_string(ms) + " ms");
+    return plane;
+}
+
 } // namespace
 
 int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& cancel)
@@ -82,6 +129,17 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
         return fail(spec.error());
     if (common::Result confined = cluster::checkPipelinePaths(*spec, options.dataRoots); !confined)
         return fail(confined.error());
+    std::unique_ptr<dist::DataPlane> plane; // open for the whole run
+    if (assign.world_size() > 1) {
+        auto joined = joinPeers(options, assign, recorder, cancel);
+        if (!joined)
+            return fail(joined.error());
+        plane = std::move(*joined);
+        // Data parallel: rank r of N reads shard r of N of the training rows.
+        data::RowSelection& selection = spec->source.csv.selection;
+        selection.shardRank = assign.rank();
+        selection.shardCount = assign.world_size();
+    }
 
     train::RunOptions run;
     run.cancel = &cancel;

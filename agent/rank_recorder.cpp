@@ -67,6 +67,13 @@ common::Result RankRecorder::log(int level, const std::string& text)
     return m_spool.append(r);
 }
 
+common::Result RankRecorder::endpoint(const std::string& endpoint)
+{
+    wire::Record r = record();
+    r.set_endpoint(endpoint);
+    return m_spool.append(r);
+}
+
 common::Expected<int64_t> RankRecorder::createRun(const store::NewRun& run)
 {
     wire::Record r = record();

@@ -30,6 +30,8 @@ public:
 
     // A line for the job's log (`trainstudio-cli jobs logs`).
     common::Result log(int level, const std::string& text);
+    // This rank's data-plane socket, for the rendezvous.
+    common::Result endpoint(const std::string& endpoint);
 
     // The run is the one the coordinator created: createRun describes it and returns its id.
     common::Expected<int64_t> createRun(const store::NewRun& run) override;

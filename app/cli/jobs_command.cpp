@@ -39,6 +39,7 @@ struct JobsArgs
     std::string store;
     std::string pipeline;
     int priority = 0;
+    int ranks = 1;
     int64_t checkpointEvery = 0;
     bool wait = false;
     bool json = false;
@@ -124,7 +125,7 @@ int submit(JobsArgs& args)
     const std::string baseDir =
             std::filesystem::absolute(args.pipeline, ec).parent_path().lexically_normal().string();
     auto id = (*store)->submitJob({ spec->experiment, spec->name, spec->text, baseDir,
-                                    args.priority, args.checkpointEvery });
+                                    args.priority, args.checkpointEvery, args.ranks });
     if (!id)
         return reportError(id.error());
     std::printf("job %lld queued (priority %d) in %s\n", static_cast<long long>(*id), args.priority,
@@ -305,6 +306,11 @@ void addJobsCommands(CLI::App& app, int& exitCode)
             ->required()
             ->check(CLI::ExistingFile);
     submitCmd->add_option("--priority", args->priority, "Higher runs first (default 0)");
+    submitCmd
+            ->add_option("--ranks", args->ranks,
+                         "Processes to run it as, each on a device of its own, placed together "
+                         "and connected through a rendezvous (default 1)")
+            ->check(CLI::Range(1, 1024));
     submitCmd
             ->add_option("--checkpoint-every", args->checkpointEvery,
                          "Checkpoint every N steps, so a job whose agent is lost resumes "

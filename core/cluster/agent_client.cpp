@@ -122,7 +122,10 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
             } else if (header.type() == wire::CANCEL && jobs) {
                 log("job " + std::to_string(header.cancel().job()) + ": cancelling ("
                     + header.cancel().reason() + ")");
-                jobs->cancel(header.cancel().job(), header.cancel().reason());
+                jobs->cancel(header.cancel().job(), header.cancel().attempt(),
+                             header.cancel().reason());
+            } else if (header.type() == wire::RENDEZVOUS && jobs) {
+                jobs->rendezvous(header.rendezvous());
             } else if (header.type() == wire::ACK && jobs) {
                 if (inFlight.lastSequence != 0
                     && header.ack().sequence() >= inFlight.lastSequence) {

@@ -2,17 +2,19 @@
 // the store's jobs table: `trainstudio-cli jobs submit` (or the studio) adds a job there, and the
 // coordinator that serves the store picks it up; `jobs cancel` sets a flag it reads.
 //
-//  - schedule(): places waiting jobs (queued, or paused after losing their agent), highest
-//    priority first, and sends ASSIGN; a paused job resumes from its last checkpoint, which
-//    travels with the ASSIGN. A job whose pipeline asks for "cuda" gets a GPU of its own: one no
-//    other job runs on, with at least MinFreeGpuBytes free when its agent registered; "auto"
-//    takes such a GPU when there is one, else a CPU slot; "cpu" a CPU slot (an agent has
-//    `slots` of them). Among agents that fit, the one with the most free devices of the kind
-//    goes first, so jobs spread. A job that fits nowhere waits without holding up smaller ones.
-//    It also passes cancel requests on, and pauses running jobs whose agent is lost.
+//  - schedule(): places waiting jobs (queued, or paused after losing an agent), highest
+//    priority first, each with all its ranks at once (cluster/placement.h), and sends each rank's
+//    agent an ASSIGN with the job's own CURVE key pair; a paused job resumes from its last
+//    checkpoint, which travels with the ASSIGN. Once every rank reported its data-plane endpoint,
+//    the rendezvous table goes to the agents of all ranks. A job that fits nowhere waits without
+//    holding up smaller ones. It also passes cancel requests on, and pauses running jobs with a
+//    rank on a lost agent (the job's other ranks are cancelled; all resume together).
 //  - agentRegistered(): an agent that (re)registers lists the jobs it still runs: those are
 //    adopted (a restarted coordinator keeps its running jobs), any other job the store says it
 //    runs died with it and is paused.
+//  A job of several ranks finishes when every rank finished; one failing rank fails it (the others
+//  are cancelled). Checkpoints and confusion matrices are rank 0's: the ranks of a data-parallel
+//  job hold the same model.
 //  - apply(): stores an agent's records (train/run_recorder.h): metrics, the run's description,
 //    statistics, prep, confusion matrices, checkpoints (kept beside the store, as a local run's
 //    are), log lines, the run's end and the rank's exit. Every record may come twice and is
@@ -22,6 +24,7 @@
 #pragma once
 
 #include "cluster/agent_registry.h"
+#include "cluster/placement.h"
 #include "common/result.h"
 #include "net/trainstudio.pb.h"
 #include "store/experiment_store.h"
@@ -45,9 +48,6 @@ struct Outgoing
     std::vector<std::string> payloads;
 };
 
-// A GPU with less free memory than this is taken (by something else than our jobs).
-constexpr uint64_t MinFreeGpuBytes = uint64_t(1) << 30;
-
 class JobControl
 {
 public:
@@ -68,10 +68,13 @@ public:
 
 private:
     JobControl(std::unique_ptr<store::ExperimentStore> store, std::chrono::milliseconds lostAfter);
-    common::Result start(store::JobRecord& job, const AgentState& agent, const std::string& device,
-                         std::vector<Outgoing>& out);
+    common::Result start(store::JobRecord& job, std::vector<store::RankPlacement> placement,
+                         const Placement& agents);
     void pause(store::JobRecord& job, const std::string& why);
     void end(store::JobRecord& job, store::JobState state, const std::string& message);
+    // CANCEL to every agent with a rank of the job's current attempt that has not ended.
+    void cancelRanks(const store::JobRecord& job, const std::string& reason);
+    void sendRendezvous(const store::JobRecord& job);
     common::Result applyOne(store::JobRecord& job, const std::string& agentId,
                             const wire::Record& record, std::span<const std::string_view> payloads);
     void note(const std::string& line) { m_log.push_back(line); }
@@ -79,8 +82,10 @@ private:
     std::unique_ptr<store::ExperimentStore> m_store;
     std::chrono::milliseconds m_lostAfter;
     Clock::time_point m_startedAt;
-    std::set<int64_t> m_cancelSent;             // jobs whose agent was told to cancel
-    std::map<int64_t, std::string> m_requested; // job -> its pipeline's device ("auto", ...)
+    std::set<int64_t> m_cancelSent;              // jobs whose agents were told to cancel
+    std::map<int64_t, std::string> m_requested;  // job -> its pipeline's device ("auto", ...)
+    std::map<std::string, std::string> m_routes; // agent id -> routing id of its connection
+    std::vector<Outgoing> m_outbox;              // messages schedule() sends next
     std::vector<std::string> m_log;
 };
 

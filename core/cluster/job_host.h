@@ -33,7 +33,10 @@ public:
     // Starts rank assign.rank() of job assign.job(); `payloads` holds the checkpoint to resume
     // from (assign.resume()). A rank that cannot start is recorded as exited, with the reason.
     virtual void assign(const wire::Assign& assign, std::span<const std::string_view> payloads) = 0;
-    virtual void cancel(int64_t job, const std::string& reason) = 0;
+    // Stops the ranks of attempt `attempt` of job `job` (0: of every attempt).
+    virtual void cancel(int64_t job, int attempt, const std::string& reason) = 0;
+    // Every rank's data-plane endpoint, for this agent's ranks of the job's attempt.
+    virtual void rendezvous(const wire::Rendezvous& table) = 0;
     // Called every loop turn (~50 ms): reap ranks that ended, record their exits.
     virtual void poll() = 0;
     virtual uint32_t runningRanks() const = 0;

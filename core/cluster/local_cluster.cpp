@@ -152,7 +152,8 @@ common::Expected<std::unique_ptr<LocalCluster>> LocalCluster::start(LocalCluster
         auto pid = spawn({ agentExecutable(), "--coordinator", endpoint, "--coordinator-key",
                            keys->publicKey, "--keys", dir + "/keys", "--id",
                            "local-" + std::to_string(i + 1), "--work-dir", dir + "/work",
-                           "--data-root", "/", "--heartbeat-ms", "500" },
+                           "--data-root", "/", "--data-plane-host", "127.0.0.1", "--heartbeat-ms",
+                           "500" },
                          dir + "/agent.log");
         TS_TRY(pid);
         cluster->m_agents.push_back(*pid);

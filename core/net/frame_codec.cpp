@@ -58,6 +58,8 @@ wire::Header::BodyCase bodyOf(wire::MessageType type)
         return wire::Header::kTensor;
     case wire::RECORDS:
         return wire::Header::kRecords;
+    case wire::RENDEZVOUS:
+        return wire::Header::kRendezvous;
     default:
         return wire::Header::BODY_NOT_SET;
     }

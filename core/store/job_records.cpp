@@ -25,7 +25,24 @@ double nowSeconds()
 constexpr const char* JobColumns =
         "SELECT id, coalesce(run_id, 0), experiment, name, pipeline_json, base_dir, priority, "
         "checkpoint_every, state, attempt, agent, checkpoint_step, submitted_at, started_at, "
-        "finished_at, message, cancel_requested, device FROM jobs ";
+        "finished_at, message, cancel_requested, device, ranks FROM jobs ";
+
+common::Result readPlacement(sqlite3* db, const std::string& path, JobRecord& job)
+{
+    auto query = Statement::prepare(db, path,
+                                    "SELECT agent, device, endpoint, ended FROM job_ranks "
+                                    "WHERE job_id = ?1 ORDER BY rank");
+    TS_TRY(query);
+    query->bind(1, job.id);
+    for (;;) {
+        auto row = query->step();
+        TS_TRY(row);
+        if (!*row)
+            return {};
+        job.placement.push_back(
+                { query->textAt(0), query->textAt(1), query->textAt(2), query->int64At(3) != 0 });
+    }
+}
 
 common::Expected<JobRecord> readJob(const Statement& row, const std::string& path)
 {
@@ -53,6 +70,7 @@ common::Expected<JobRecord> readJob(const Statement& row, const std::string& pat
     job.message = row.textAt(15);
     job.cancelRequested = row.int64At(16) != 0;
     job.device = row.textAt(17);
+    job.ranks = static_cast<int>(row.int64At(18));
     return job;
 }
 
@@ -77,16 +95,19 @@ common::Expected<int64_t> ExperimentStore::submitJob(const NewJob& job)
         return Error(ErrorKind::InvalidInput, "a job needs a pipeline");
     if (job.checkpointEvery < 0)
         return Error(ErrorKind::InvalidInput, "a job's checkpoint interval must be >= 0 steps");
+    if (job.ranks < 1 || job.ranks > 1024)
+        return Error(ErrorKind::InvalidInput,
+                     "a job runs as 1 to 1024 ranks, not " + std::to_string(job.ranks));
     return d->withFullSync([&]() -> common::Expected<int64_t> {
         auto insert = Statement::prepare(
                 d->db.get(), d->path,
                 "INSERT INTO jobs (experiment, name, pipeline_json, base_dir, priority, "
-                "checkpoint_every, state, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                "'queued', ?7)");
+                "checkpoint_every, state, submitted_at, ranks) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                "'queued', ?7, ?8)");
         TS_TRY(insert);
         insert->bind(1, job.experiment).bind(2, job.name).bind(3, job.pipelineJson);
         insert->bind(4, job.baseDir).bind(5, job.priority).bind(6, job.checkpointEvery);
-        TS_TRY(insert->bind(7, nowSeconds()).run());
+        TS_TRY(insert->bind(7, nowSeconds()).bind(8, job.ranks).run());
         return sqlite3_last_insert_rowid(d->db.get());
     });
 }
@@ -94,6 +115,8 @@ common::Expected<int64_t> ExperimentStore::submitJob(const NewJob& job)
 common::Result ExperimentStore::saveJob(const JobRecord& job)
 {
     return d->withFullSync([&]() -> common::Result {
+        Transaction transaction(d->db.get(), d->path);
+        TS_TRY(transaction.begin());
         auto update = Statement::prepare(
                 d->db.get(), d->path,
                 "UPDATE jobs SET run_id = nullif(?2, 0), state = ?3, attempt = ?4, agent = ?5, "
@@ -109,7 +132,21 @@ common::Result ExperimentStore::saveJob(const JobRecord& job)
         if (sqlite3_changes(d->db.get()) == 0)
             return Error(ErrorKind::NotFound,
                          "no job " + std::to_string(job.id) + " in " + d->path);
-        return {};
+        auto clear =
+                Statement::prepare(d->db.get(), d->path, "DELETE FROM job_ranks WHERE job_id = ?1");
+        TS_TRY(clear);
+        TS_TRY(clear->bind(1, job.id).run());
+        auto insert = Statement::prepare(
+                d->db.get(), d->path,
+                "INSERT INTO job_ranks (job_id, rank, agent, device, endpoint, ended) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        TS_TRY(insert);
+        for (size_t rank = 0; rank < job.placement.size(); ++rank) {
+            const RankPlacement& p = job.placement[rank];
+            insert->bind(1, job.id).bind(2, int64_t(rank)).bind(3, p.agent).bind(4, p.device);
+            TS_TRY(insert->bind(5, p.endpoint).bind(6, int64_t(p.ended)).run());
+        }
+        return transaction.commit();
     });
 }
 
@@ -137,7 +174,10 @@ common::Expected<JobRecord> ExperimentStore::job(int64_t id)
     TS_TRY(row);
     if (!*row)
         return Error(ErrorKind::NotFound, "no job " + std::to_string(id) + " in " + d->path);
-    return readJob(*query, d->path);
+    auto job = readJob(*query, d->path);
+    TS_TRY(job);
+    TS_TRY(readPlacement(d->db.get(), d->path, *job));
+    return job;
 }
 
 common::Expected<std::vector<JobRecord>> ExperimentStore::jobs(bool activeOnly)
@@ -153,11 +193,14 @@ common::Expected<std::vector<JobRecord>> ExperimentStore::jobs(bool activeOnly)
         auto row = query->step();
         TS_TRY(row);
         if (!*row)
-            return out;
+            break;
         auto job = readJob(*query, d->path);
         TS_TRY(job);
         out.push_back(std::move(*job));
     }
+    for (JobRecord& job : out)
+        TS_TRY(readPlacement(d->db.get(), d->path, job));
+    return out;
 }
 
 common::Result ExperimentStore::appendJobLog(const JobLogLine& line)

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ts::store {
 
@@ -39,6 +40,16 @@ struct NewJob
     std::string baseDir;      // the folder its relative data paths are resolved against
     int priority = 0;
     int64_t checkpointEvery = 0; // steps between checkpoints; 0 = none (a lost job starts over)
+    int ranks = 1;               // processes it runs as, each on a device of its own
+};
+
+// Where one rank of a job's current attempt runs.
+struct RankPlacement
+{
+    std::string agent;
+    std::string device;   // "cpu", "cuda:1"
+    std::string endpoint; // its data-plane socket once it reported it; "" before
+    bool ended = false;   // it recorded the end of its run
 };
 
 struct JobRecord : NewJob
@@ -46,14 +57,15 @@ struct JobRecord : NewJob
     int64_t id = 0;
     int64_t run = 0; // 0 until the coordinator first starts it
     JobState state = JobState::Queued;
-    int attempt = 0;             // 1 for the first start, +1 for every resume or restart
-    std::string agent;           // the agent running it (or that last ran it)
-    std::string device;          // what it runs on there: "cpu", "cuda:1"
-    int64_t checkpointStep = -1; // the global step of its last checkpoint; -1 = none
-    double submittedAt = 0;      // Unix seconds
-    double startedAt = 0;        // of the current attempt; 0 = never
-    double finishedAt = 0;       // 0 = not ended
-    std::string message;         // why it failed, or what it waits for
+    int attempt = 0;                      // 1 for the first start, +1 for every resume or restart
+    std::string agent;                    // the agent running rank 0 (or that last ran it)
+    std::string device;                   // what rank 0 runs on there: "cpu", "cuda:1"
+    std::vector<RankPlacement> placement; // every rank of the current attempt
+    int64_t checkpointStep = -1;          // the global step of its last checkpoint; -1 = none
+    double submittedAt = 0;               // Unix seconds
+    double startedAt = 0;                 // of the current attempt; 0 = never
+    double finishedAt = 0;                // 0 = not ended
+    std::string message;                  // why it failed, or what it waits for
     bool cancelRequested = false;
 };
 

@@ -172,7 +172,8 @@ CREATE TABLE drift_reports (
 CREATE INDEX drift_reports_by_deployment ON drift_reports(deployment_id, time);
 )sql";
 
-// v6: the coordinator's job queue and the jobs' logs (store/job_types.h). A job's run is NULL
+// v6: the coordinator's job queue, where the ranks of each job's current attempt run
+// (job_ranks), and the jobs' logs (store/job_types.h). A job's run is NULL
 // until it first starts; deleting its run keeps the job (SET NULL) so the queue's history stays.
 // job_logs: UNIQUE (job, attempt, line) makes a log line replayed by an agent a no-op.
 constexpr const char* StepV6 = R"sql(
@@ -185,6 +186,7 @@ CREATE TABLE jobs (
     base_dir TEXT NOT NULL,
     priority INTEGER NOT NULL DEFAULT 0,
     checkpoint_every INTEGER NOT NULL DEFAULT 0,
+    ranks INTEGER NOT NULL DEFAULT 1 CHECK (ranks >= 1),
     state TEXT NOT NULL,
     attempt INTEGER NOT NULL DEFAULT 0,
     agent TEXT NOT NULL DEFAULT '',
@@ -197,6 +199,15 @@ CREATE TABLE jobs (
     cancel_requested INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX jobs_by_state ON jobs(state, priority, id);
+CREATE TABLE job_ranks (
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    rank INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    device TEXT NOT NULL,
+    endpoint TEXT NOT NULL DEFAULT '',
+    ended INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (job_id, rank)
+) WITHOUT ROWID;
 CREATE TABLE job_logs (
     id INTEGER PRIMARY KEY,
     job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,

@@ -1,11 +1,14 @@
 // The coordinator's job life cycle (cluster/job_control.h) without sockets: agents are
 // AgentStates, messages are the Outgoing list, the store is a real SQLite file.
 #include "cluster/job_control.h"
+#include "net/curve_keys.h"
 #include "train/pipeline_runner.h" // for checkpointPathOf
 
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
+
+#include <set>
 
 using namespace ts;
 using cluster::AgentState;
@@ -170,6 +173,102 @@ private slots:
         }
     }
 
+    void ranksOfAJobArePlacedTogether()
+    {
+        const int64_t wide = submit(5, 0, "cuda", 4), three = submit(0, 0, "cpu", 3);
+        const std::vector<AgentState> agents {
+            gpuAgent("g1", { uint64_t(70) << 30 }),
+            gpuAgent("g2", { uint64_t(79) << 30, uint64_t(79) << 30 }), agent("c", 2)
+        };
+        const auto out = m_control->schedule(agents, later());
+        // Four GPUs asked, three free: the job waits and takes none; the CPU job goes.
+        QVERIFY(m_store->job(wide)->state == JobState::Queued);
+        QVERIFY(m_store->job(wide)->placement.empty());
+        const store::JobRecord job = *m_store->job(three);
+        QVERIFY(job.state == JobState::Running);
+        QStringList where;
+        for (const store::RankPlacement& p : job.placement)
+            where << QString::fromStdString(p.agent + " " + p.device);
+        QCOMPARE(where, QStringList({ "c cpu", "c cpu", "g1 cpu" }));
+        QCOMPARE(out.size(), size_t(3));
+        std::set<std::string> keys;
+        for (int rank = 0; rank < 3; ++rank) {
+            const wire::Assign& a = out[size_t(rank)].header.assign();
+            QCOMPARE(a.rank(), rank);
+            QCOMPARE(a.world_size(), 3);
+            QVERIFY(ts::net::isZ85Key(a.job_public_key()) && ts::net::isZ85Key(a.job_secret_key()));
+            keys.insert(a.job_public_key());
+        }
+        QCOMPARE(keys.size(), size_t(1)); // one key pair for the job's ranks
+    }
+
+    void rendezvousGoesOutOnceEveryRankReported()
+    {
+        const int64_t id = submit(0, 0, "cpu", 3);
+        m_control->schedule({ agent("a", 2), agent("b", 1) }, later());
+        store::JobRecord job = *m_store->job(id);
+        const std::string agentOf[3] = { job.placement[0].agent, job.placement[1].agent,
+                                         job.placement[2].agent };
+        std::vector<Outgoing> sent;
+        for (int rank = 0; rank < 3; ++rank) {
+            wire::Records records;
+            wire::Record r = record(job, 1);
+            r.set_rank(rank);
+            r.set_endpoint("tcp://127.0.0.1:" + std::to_string(5000 + rank));
+            *records.add_records() = r;
+            QVERIFY(m_control->apply(agentOf[rank], records, {}).ok());
+            sent = m_control->schedule({ agent("a", 2), agent("b", 1) }, later());
+            if (rank < 2)
+                QVERIFY(sent.empty());
+        }
+        QCOMPARE(sent.size(), size_t(2)); // one table per agent
+        for (const Outgoing& o : sent) {
+            QCOMPARE(o.header.type(), wire::RENDEZVOUS);
+            QCOMPARE(o.header.rendezvous().peers_size(), 3);
+            QCOMPARE(o.header.rendezvous().peers(2).endpoint(),
+                     std::string("tcp://127.0.0.1:5002"));
+        }
+    }
+
+    void aJobOfSeveralRanksEndsWithAllOrWithTheFirstFailure()
+    {
+        const int64_t id = submit(0, 0, "cpu", 2);
+        m_control->schedule({ agent("a", 1), agent("b", 1) }, later());
+        const store::JobRecord job = *m_store->job(id);
+        const auto endOf = [&](int rank, const std::string& status) {
+            wire::Records records;
+            wire::Record r = record(job, 1);
+            r.set_rank(rank);
+            r.mutable_end()->set_status(status);
+            r.mutable_end()->set_error(status == "failed" ? "out of memory" : "");
+            *records.add_records() = r;
+            return m_control->apply(job.placement[size_t(rank)].agent, records, {});
+        };
+        QVERIFY(endOf(1, "finished").ok());
+        QVERIFY(m_store->job(id)->state == JobState::Running); // rank 0 still trains
+        QVERIFY(endOf(0, "finished").ok());
+        QVERIFY(m_store->job(id)->state == JobState::Finished);
+
+        const int64_t failing = submit(0, 0, "cpu", 2);
+        m_control->schedule({ agent("a", 1), agent("b", 1) }, later());
+        const store::JobRecord second = *m_store->job(failing);
+        wire::Records records;
+        wire::Record r = record(second, 1);
+        r.set_rank(1);
+        r.mutable_end()->set_status("failed");
+        r.mutable_end()->set_error("out of memory");
+        *records.add_records() = r;
+        QVERIFY(m_control->apply(second.placement[1].agent, records, {}).ok());
+        const store::JobRecord failed = *m_store->job(failing);
+        QVERIFY(failed.state == JobState::Failed);
+        QCOMPARE(failed.message, std::string("rank 1: out of memory"));
+        // Rank 0 is told to stop.
+        const auto out = m_control->schedule({ agent("a", 1), agent("b", 1) }, later());
+        QCOMPARE(out.size(), size_t(1));
+        QCOMPARE(out[0].header.type(), wire::CANCEL);
+        QCOMPARE(out[0].routingId, "route-" + second.placement[0].agent);
+    }
+
     void cancelQueuedEndsItRunningAsksTheAgentOnce()
     {
         const int64_t running = submit(1), queued = submit(0);
@@ -204,7 +303,13 @@ private slots:
         QVERIFY(m_control->apply("a", records, { &old, 1 }).ok());
         QCOMPARE(m_store->job(id)->checkpointStep, int64_t(300));
 
-        QVERIFY(m_control->schedule({}, later()).empty()); // agent a is gone
+        // Agent a is gone: the job pauses, and a's ranks of attempt 1 are told to stop (should a
+        // come back, they must not train on beside the resumed attempt).
+        const auto stop = m_control->schedule({}, later());
+        QCOMPARE(stop.size(), size_t(1));
+        QCOMPARE(stop[0].header.type(), wire::CANCEL);
+        QCOMPARE(stop[0].header.cancel().attempt(), 1);
+        QCOMPARE(stop[0].routingId, std::string("route-a"));
         job = *m_store->job(id);
         QVERIFY(job.state == JobState::Paused);
         QVERIFY2(job.message.find("agent a lost; resumes from step 300") != std::string::npos,
@@ -289,7 +394,9 @@ private slots:
         const int64_t kept = submit(0), gone = submit(0);
         m_control->schedule({ agent("a", 2) }, later());
         AgentState back = agent("a", 2);
-        back.info.add_running()->set_job(kept);
+        wire::RunningJob* running = back.info.add_running();
+        running->set_job(kept);
+        running->set_attempt(1);
         m_control->agentRegistered(back);
         QVERIFY(m_store->job(kept)->state == JobState::Running);
         QVERIFY(m_store->job(gone)->state == JobState::Paused);
@@ -314,10 +421,11 @@ private slots:
     }
 
 private:
-    int64_t submit(int priority, int64_t checkpointEvery = 0, const std::string& device = "cpu")
+    int64_t submit(int priority, int64_t checkpointEvery = 0, const std::string& device = "cpu",
+                   int ranks = 1)
     {
         return *m_store->submitJob(
-                { "e", "job", pipelineOn(device), "/data", priority, checkpointEvery });
+                { "e", "job", pipelineOn(device), "/data", priority, checkpointEvery, ranks });
     }
     cluster::Clock::time_point later() { return cluster::Clock::now() + std::chrono::seconds(1); }
 

@@ -110,8 +110,8 @@ private slots:
                           "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
                  QStringList({ "agents", "artifacts", "confusion_matrices", "deployments",
                                "drift_reports", "events", "experiments", "feature_stats",
-                               "fitted_preps", "job_logs", "jobs", "label_counts", "metrics",
-                               "params", "runs", "staleness", "workers" }));
+                               "fitted_preps", "job_logs", "job_ranks", "jobs", "label_counts",
+                               "metrics", "params", "runs", "staleness", "workers" }));
         QCOMPARE(queryRaw(storeFile, "PRAGMA user_version"),
                  QStringList { QString::number(ExperimentStore::SchemaVersion) });
         // WAL persists in the file: the studio reads while a run writes.

@@ -1,0 +1,129 @@
+#include "dist/data_plane.h"
+
+#include "net/message_socket.h"
+#include "net/zap_authenticator.h"
+
+#include <set>
+
+namespace ts::dist {
+
+using common::Error;
+using common::ErrorKind;
+using Clock = std::chrono::steady_clock;
+
+struct DataPlane::Private
+{
+    zmq::context_t context;
+    std::unique_ptr<net::ZapAuthenticator> zap; // answers the ROUTER's handshakes
+    std::unique_ptr<zmq::socket_t> router;
+    std::vector<std::unique_ptr<zmq::socket_t>> peers; // one DEALER per other rank
+    net::KeyPair keys;
+    int rank = 0;
+    int worldSize = 1;
+    std::string endpoint;
+};
+
+DataPlane::DataPlane(std::unique_ptr<Private> d)
+    : d(std::move(d))
+{}
+
+DataPlane::~DataPlane()
+{
+    d->peers.clear();
+    d->router.reset();
+    d->zap.reset();
+}
+
+std::string DataPlane::endpoint() const
+{
+    return d->endpoint;
+}
+
+common::Expected<std::unique_ptr<DataPlane>>
+DataPlane::bind(const std::string& host, const net::KeyPair& jobKeys, int rank, int worldSize)
+{
+    if (!net::isZ85Key(jobKeys.publicKey) || !net::isZ85Key(jobKeys.secretKey))
+        return Error(ErrorKind::InvalidInput,
+                     "the job's data-plane key pair is not a CURVE key pair");
+    auto d = std::make_unique<Private>();
+    d->keys = jobKeys;
+    d->rank = rank;
+    d->worldSize = worldSize;
+    // Only the holders of the job's key pair -- its ranks -- get through.
+    d->zap = std::make_unique<net::ZapAuthenticator>(d->context,
+                                                     std::set<std::string> { jobKeys.publicKey });
+    d->router = std::make_unique<zmq::socket_t>(d->context, zmq::socket_type::router);
+    net::applyLimits(*d->router);
+    d->router->set(zmq::sockopt::curve_server, 1);
+    d->router->set(zmq::sockopt::curve_secretkey, jobKeys.secretKey);
+    try {
+        d->router->bind("tcp://" + host + ":*");
+    } catch (const zmq::error_t& e) {
+        return Error(ErrorKind::Io,
+                     "rank " + std::to_string(rank) + ": cannot listen for its peers on " + host
+                             + ": " + e.what());
+    }
+    // last_endpoint names the address bound ("tcp://127.0.0.1:41234"); peers use the host name.
+    const std::string bound = d->router->get(zmq::sockopt::last_endpoint);
+    d->endpoint = "tcp://" + host + bound.substr(bound.rfind(':'));
+    return std::unique_ptr<DataPlane>(new DataPlane(std::move(d)));
+}
+
+common::Result DataPlane::connect(const std::vector<std::string>& endpoints,
+                                  std::chrono::milliseconds timeout,
+                                  const std::atomic<bool>* cancel)
+{
+    if (int(endpoints.size()) != d->worldSize)
+        return Error(ErrorKind::InvalidInput,
+                     "a rendezvous of " + std::to_string(endpoints.size()) + " ranks for a job of "
+                             + std::to_string(d->worldSize));
+    for (int peer = 0; peer < d->worldSize; ++peer) {
+        if (peer == d->rank)
+            continue;
+        auto socket = std::make_unique<zmq::socket_t>(d->context, zmq::socket_type::dealer);
+        net::applyLimits(*socket);
+        socket->set(zmq::sockopt::routing_id, "rank-" + std::to_string(d->rank));
+        socket->set(zmq::sockopt::curve_serverkey, d->keys.publicKey);
+        socket->set(zmq::sockopt::curve_publickey, d->keys.publicKey);
+        socket->set(zmq::sockopt::curve_secretkey, d->keys.secretKey);
+        try {
+            socket->connect(endpoints[size_t(peer)]);
+        } catch (const zmq::error_t& e) {
+            return Error(ErrorKind::InvalidInput,
+                         "rank " + std::to_string(peer) + "'s endpoint '" + endpoints[size_t(peer)]
+                                 + "': " + e.what());
+        }
+        wire::Header hello;
+        hello.set_type(wire::HEARTBEAT);
+        hello.set_rank(d->rank);
+        hello.mutable_heartbeat()->set_time(0);
+        TS_TRY(net::sendMessage(*socket, hello)); // queued until the connection is up
+        d->peers.push_back(std::move(socket));
+    }
+    std::set<int> heard;
+    const auto deadline = Clock::now() + timeout;
+    while (int(heard.size()) < d->worldSize - 1) {
+        if (cancel && *cancel)
+            return Error(ErrorKind::Io,
+                         "rank " + std::to_string(d->rank)
+                                 + ": cancelled while waiting for its peers");
+        if (Clock::now() > deadline) {
+            std::string missing;
+            for (int peer = 0; peer < d->worldSize; ++peer)
+                if (peer != d->rank && !heard.count(peer))
+                    missing += (missing.empty() ? "" : ", ") + std::to_string(peer);
+            return Error(ErrorKind::Io,
+                         "rank " + std::to_string(d->rank) + ": no hello from rank(s) " + missing
+                                 + " within " + std::to_string(timeout.count() / 1000) + " s");
+        }
+        auto received = net::receiveMessage(*d->router, true, std::chrono::milliseconds(50));
+        if (received && *received && (*received)->message.header.type() == wire::HEARTBEAT) {
+            const int peer = (*received)->message.header.rank();
+            if (peer >= 0 && peer < d->worldSize && peer != d->rank)
+                heard.insert(peer);
+        }
+    }
+    return {};
+}
+
+} // namespace ts::dist

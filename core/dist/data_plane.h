@@ -1,0 +1,51 @@
+// DataPlane: a rank's socket to the other ranks of its job (DESIGN.md, Wire protocol: ranks talk
+// peer-to-peer on their own sockets, secured with per-job CURVE keys).
+//
+// Each rank binds a ROUTER on its machine -- a CURVE server with the job's key pair, whose ZAP
+// handler admits only clients holding that same key pair, which the coordinator gave to this job's
+// ranks alone -- and reports the endpoint; the coordinator hands every rank the table of all
+// endpoints (the rendezvous), and connect() opens a connection to every peer and waits until each
+// has said hello, so a job starts training only once its whole data plane works.
+//
+// @code
+//     auto plane = dist::DataPlane::bind("gpu-box-1", jobKeys, rank, worldSize);
+//     report((*plane)->endpoint());                  // "tcp://gpu-box-1:41234"
+//     TS_TRY((*plane)->connect(endpointsByRank, std::chrono::seconds(60), &cancel));
+// @endcode
+//
+// THREAD SAFETY: one thread.
+#pragma once
+
+#include "common/result.h"
+#include "net/curve_keys.h"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ts::dist {
+
+class DataPlane
+{
+public:
+    // Binds tcp://`host`:* (any free port; `host` is the address peers reach this machine at).
+    static common::Expected<std::unique_ptr<DataPlane>>
+    bind(const std::string& host, const net::KeyPair& jobKeys, int rank, int worldSize);
+    ~DataPlane();
+
+    std::string endpoint() const;
+    // Connects to every other rank's endpoint (`endpoints[r]` of rank r) and returns once every
+    // one of them has said hello here. Io error naming the ranks not heard from in `timeout`;
+    // Cancelled when `cancel` turns true.
+    common::Result connect(const std::vector<std::string>& endpoints,
+                           std::chrono::milliseconds timeout, const std::atomic<bool>* cancel);
+
+private:
+    struct Private;
+    explicit DataPlane(std::unique_ptr<Private> d);
+    std::unique_ptr<Private> d;
+};
+
+} // namespace ts::dist
