@@ -88,6 +88,21 @@ private slots:
         QCOMPARE(overridden.exitCode, 2);
     }
 
+    // The config file packaging/ ships is one the agent reads: every option in it exists and
+    // parses (the list of data roots included).
+    void shippedConfigParses()
+    {
+        QTemporaryDir home;
+        const QString folder = home.path() + "/keys";
+        QCOMPARE(runAgent({ "--init", "--keys", folder }, home.path()).exitCode, 0);
+        const Outcome shown =
+                runAgent({ "--show-key", "--config", TS_SOURCE_DIR "/packaging/agent/agent.toml",
+                           "--keys", folder },
+                         home.path());
+        QVERIFY2(shown.exitCode == 0, qPrintable(shown.err));
+        QCOMPARE(shown.out.trimmed().size(), 40);
+    }
+
     void keysFolderOption()
     {
         QTemporaryDir home;
