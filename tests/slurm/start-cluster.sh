@@ -30,6 +30,15 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "start-cluster: not root; the slurm tests will skip" >&2
   exit 0
 fi
+# slurmd loads its cgroup plugin whatever the process tracking: without a cgroup file system (a
+# chroot, some containers) it cannot start, and the tests skip saying so.
+cgroup_fs=$(stat -fc %T /sys/fs/cgroup 2>/dev/null || echo none)
+if [[ $cgroup_fs != cgroup2fs && $cgroup_fs != tmpfs ]]; then
+  echo "slurmd needs a cgroup file system at /sys/fs/cgroup, and this machine has none mounted" \
+    "there ($cgroup_fs)" >"$dir/unavailable"
+  echo "start-cluster: $(cat "$dir/unavailable"); the slurm tests will skip" >&2
+  exit 0
+fi
 for program in munged slurmctld slurmd sbatch srun; do
   command -v "$program" >/dev/null || {
     echo "start-cluster: $program not found; install it with packaging/install-deps.sh" \
@@ -76,8 +85,13 @@ PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 echo "export SLURM_CONF=$dir/slurm.conf" >"$dir/slurm.env"
 export SLURM_CONF=$dir/slurm.conf
-slurmctld -i
-slurmd
+fail_with_logs() {
+  echo "start-cluster: $1; the last lines of its log:" >&2
+  tail -n 20 "$2" >&2 || true
+  exit 1
+}
+slurmctld -i || fail_with_logs "slurmctld did not start" "$dir/slurmctld.log"
+slurmd || fail_with_logs "slurmd did not start" "$dir/slurmd.log"
 
 # Ready when the node takes jobs.
 for _ in $(seq 1 100); do
