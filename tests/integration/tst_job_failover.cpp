@@ -341,7 +341,7 @@ void TestJobFailover::coordinatorKilledMidRun()
     QVERIFY(waitFor([&] { return jobOf(path, 1).checkpointStep >= 200; }, 60000));
 
     ::kill(pid_t(coordinator->processId()), SIGKILL);
-    QVERIFY(coordinator->waitForFinished(5000));
+    QVERIFY(coordinator->waitForFinished(30000));
     // Without a coordinator the agent keeps training and keeps its records in its spool.
     QVERIFY(waitFor([&] { return spooledRecords(work) > 5; }, 10000));
     const size_t rowsBefore = metricRows(path, 1).size();

@@ -135,7 +135,7 @@ private slots:
         QVERIFY(waitFor([&] { return statusOf(**server, "lab-a") == Online; }, 10000));
 
         b->terminate(); // SIGTERM: a clean stop
-        QVERIFY(b->waitForFinished(5000));
+        QVERIFY(b->waitForFinished(30000));
         QCOMPARE(b->exitStatus(), QProcess::NormalExit);
         QCOMPARE(b->exitCode(), 0);
         again->kill();
@@ -166,7 +166,7 @@ private slots:
                  qPrintable(agent->readAllStandardOutput()));
         QCOMPARE(agent->state(), QProcess::Running);
         agent->terminate();
-        QVERIFY(agent->waitForFinished(5000));
+        QVERIFY(agent->waitForFinished(30000));
         QCOMPARE(agent->exitCode(), 0);
     }
 
@@ -187,7 +187,7 @@ private slots:
         QTest::qWait(1500);
         QVERIFY((*server)->agents().empty());
         agent.terminate();
-        QVERIFY(agent.waitForFinished(5000));
+        QVERIFY(agent.waitForFinished(30000)); // a loaded sanitizer build starts slowly
     }
 
     // A client with an allow-listed key that sends garbage gets nothing done: every message is
