@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 extern char** environ;
 
@@ -78,7 +79,10 @@ void JobRunner::recordExit(const wire::Assign& assign, int code, const std::stri
     record.mutable_exit()->set_exit_code(code);
     record.mutable_exit()->set_message(message);
     m_spoolMayHaveRecords = true;
-    if (auto spooled = m_spool->append(record); !spooled)
+    auto spooled = m_spool->append(record);
+    if (spooled)
+        m_unacknowledgedExits[{ assign.job(), assign.attempt() }] = *spooled;
+    else
         m_options.log("cannot spool the exit of job " + std::to_string(assign.job()) + ": "
                       + spooled.error().message());
 }
@@ -214,13 +218,18 @@ uint32_t JobRunner::runningRanks() const
 
 std::vector<wire::RunningJob> JobRunner::runningJobs() const
 {
-    std::vector<wire::RunningJob> jobs;
-    for (const auto& [pid, rank] : m_ranks) {
-        wire::RunningJob& job = jobs.emplace_back();
-        job.set_job(rank.assign.job());
-        job.set_attempt(rank.assign.attempt());
+    std::set<std::pair<int64_t, int>> jobs;
+    for (const auto& [pid, rank] : m_ranks)
+        jobs.insert({ rank.assign.job(), rank.assign.attempt() });
+    for (const auto& [job, sequence] : m_unacknowledgedExits)
+        jobs.insert(job);
+    std::vector<wire::RunningJob> out;
+    for (const auto& [id, attempt] : jobs) {
+        wire::RunningJob& job = out.emplace_back();
+        job.set_job(id);
+        job.set_attempt(attempt);
     }
-    return jobs;
+    return out;
 }
 
 common::Expected<cluster::RecordBatch> JobRunner::pendingRecords(size_t maxBytes)
@@ -237,7 +246,10 @@ common::Expected<cluster::RecordBatch> JobRunner::pendingRecords(size_t maxBytes
 
 common::Result JobRunner::acknowledge(uint64_t sequence)
 {
-    return m_spool->acknowledge(sequence);
+    TS_TRY(m_spool->acknowledge(sequence));
+    std::erase_if(m_unacknowledgedExits,
+                  [sequence](const auto& exit) { return exit.second <= sequence; });
+    return {};
 }
 
 } // namespace ts::agent

@@ -70,6 +70,10 @@ private:
     JobRunnerOptions m_options;
     std::unique_ptr<Spool> m_spool;
     std::map<pid_t, Rank> m_ranks;
+    // Ranks that ended but whose exit the coordinator has not acknowledged yet, with the spool
+    // sequence of that record: REGISTER still lists their jobs, so a coordinator that restarted
+    // meanwhile waits for the outcome instead of taking the job for lost.
+    std::map<std::pair<int64_t, int>, uint64_t> m_unacknowledgedExits;
     bool m_spoolMayHaveRecords = true;
 };
 

@@ -9,6 +9,11 @@ namespace {
 constexpr int MaxPointsPerRecord = 2000;
 constexpr auto MaxPointAge = std::chrono::milliseconds(500);
 
+common::Result toResult(const common::Expected<uint64_t>& appended)
+{
+    return appended ? common::Result() : common::Result(appended.error());
+}
+
 double unixNow()
 {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -64,14 +69,14 @@ common::Result RankRecorder::log(int level, const std::string& text)
     line.set_text(text);
     line.set_time(unixNow());
     line.set_line(++m_lines);
-    return m_spool.append(r);
+    return toResult(m_spool.append(r));
 }
 
 common::Result RankRecorder::endpoint(const std::string& endpoint)
 {
     wire::Record r = record();
     r.set_endpoint(endpoint);
-    return m_spool.append(r);
+    return toResult(m_spool.append(r));
 }
 
 common::Expected<int64_t> RankRecorder::createRun(const store::NewRun& run)
@@ -83,7 +88,7 @@ common::Expected<int64_t> RankRecorder::createRun(const store::NewRun& run)
         p.set_key(key);
         p.set_value(value);
     }
-    TS_TRY(m_spool.append(r));
+    TS_TRY(toResult(m_spool.append(r)));
     return m_id.run;
 }
 
@@ -92,21 +97,21 @@ common::Result RankRecorder::saveDatasetStats(int64_t, const std::string& split,
 {
     wire::Record r = record();
     toWire(stats, split, *r.mutable_stats());
-    return m_spool.append(r);
+    return toResult(m_spool.append(r));
 }
 
 common::Result RankRecorder::saveFittedPrep(int64_t, const std::string& json)
 {
     wire::Record r = record();
     r.set_fitted_prep(json);
-    return m_spool.append(r);
+    return toResult(m_spool.append(r));
 }
 
 common::Result RankRecorder::reopenRun(int64_t)
 {
     wire::Record r = record();
     r.set_reopen(true);
-    return m_spool.append(r);
+    return toResult(m_spool.append(r));
 }
 
 common::Result RankRecorder::appendMetric(const store::MetricPoint& point)
@@ -134,7 +139,7 @@ common::Result RankRecorder::flushMetrics()
     if (!m_metrics.has_metrics() || m_metrics.metrics().points_size() == 0)
         return {};
     m_metrics.mutable_metrics()->set_run(m_id.run);
-    TS_TRY(m_spool.append(m_metrics));
+    TS_TRY(toResult(m_spool.append(m_metrics)));
     m_metrics = record();
     return {};
 }
@@ -147,7 +152,7 @@ common::Result RankRecorder::saveConfusionMatrix(int64_t, int64_t step, int64_t 
     r.mutable_confusion()->set_step(step);
     r.mutable_confusion()->set_classes(classes);
     r.mutable_confusion()->mutable_counts()->Add(counts.begin(), counts.end());
-    return m_spool.append(r);
+    return toResult(m_spool.append(r));
 }
 
 common::Result RankRecorder::checkpointSaved(int64_t, int64_t step, const std::string& path)
@@ -159,7 +164,7 @@ common::Result RankRecorder::checkpointSaved(int64_t, int64_t step, const std::s
     TS_TRY(flushMetrics()); // every point before the checkpoint goes first
     wire::Record r = record();
     r.mutable_checkpoint()->set_step(step);
-    TS_TRY(m_spool.append(r, bytes));
+    TS_TRY(toResult(m_spool.append(r, bytes)));
     return log(1, "checkpoint at step " + std::to_string(step));
 }
 
@@ -169,7 +174,7 @@ common::Result RankRecorder::finishRun(int64_t, store::RunStatus status, const s
     wire::Record r = record();
     r.mutable_end()->set_status(store::toString(status));
     r.mutable_end()->set_error(error);
-    return m_spool.append(r);
+    return toResult(m_spool.append(r));
 }
 
 } // namespace ts::agent

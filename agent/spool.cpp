@@ -49,7 +49,7 @@ common::Expected<std::unique_ptr<Spool>> Spool::open(const std::string& path)
     return std::unique_ptr<Spool>(new Spool(std::move(d)));
 }
 
-common::Result Spool::append(const wire::Record& record, std::string_view payload)
+common::Expected<uint64_t> Spool::append(const wire::Record& record, std::string_view payload)
 {
     auto insert = Statement::prepare(d->db.get(), d->path,
                                      "INSERT INTO outbox (record, payload) VALUES (?1, ?2)");
@@ -57,7 +57,8 @@ common::Result Spool::append(const wire::Record& record, std::string_view payloa
     insert->bindBlob(1, record.SerializeAsString());
     if (!payload.empty())
         insert->bindBlob(2, payload);
-    return insert->run();
+    TS_TRY(insert->run());
+    return uint64_t(sqlite3_last_insert_rowid(d->db.get()));
 }
 
 common::Expected<cluster::RecordBatch> Spool::pending(size_t maxBytes)

@@ -28,9 +28,9 @@ public:
     static common::Expected<std::unique_ptr<Spool>> open(const std::string& path);
     ~Spool();
 
-    // Appends one record (its sequence is assigned here); `payload` is a checkpoint file for a
+    // Appends one record and returns its sequence; `payload` is a checkpoint file for a
     // checkpoint record.
-    common::Result append(const wire::Record& record, std::string_view payload = {});
+    common::Expected<uint64_t> append(const wire::Record& record, std::string_view payload = {});
     // The oldest records, in order, as many as fit in `maxBytes` with their payloads (at least
     // one, however large).
     common::Expected<cluster::RecordBatch> pending(size_t maxBytes);

@@ -93,8 +93,16 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
                      "cannot connect to " + options.coordinator + ": " + e.what());
     }
 
+    // A send fails while no connection is up (refused, or the coordinator is away): that is an
+    // outage, not an error. It is said once, and the next turn of the loop tries again.
+    std::string sendFailure;
+    const auto trySend = [&](common::Result sent) {
+        if (!sent && sent.error().message() != sendFailure)
+            log("cannot reach the coordinator now (" + sent.error().message() + "); trying again");
+        sendFailure = sent ? std::string() : sent.error().message();
+    };
     uint64_t sequence = 0;
-    TS_TRY(sendRegister(socket, options, ++sequence, jobs));
+    trySend(sendRegister(socket, options, ++sequence, jobs));
     const auto started = SteadyClock::now();
     bool registered = false;
     bool everRegistered = false; // later silences are outages, not a wrong address or key
@@ -129,12 +137,13 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
             } else if (header.type() == wire::ACK && jobs) {
                 if (inFlight.lastSequence != 0
                     && header.ack().sequence() >= inFlight.lastSequence) {
-                    TS_TRY(jobs->acknowledge(inFlight.lastSequence));
-                    inFlight = {};
+                    if (common::Result done = jobs->acknowledge(inFlight.lastSequence); !done)
+                        log("cannot clear the spool: " + done.error().message());
+                    inFlight = {}; // what was not cleared goes again, and is stored once
                 }
             } else if (header.type() == wire::ERROR) {
                 log("coordinator: " + header.error().message());
-                TS_TRY(sendRegister(socket, options, ++sequence, jobs));
+                trySend(sendRegister(socket, options, ++sequence, jobs));
             }
         }
         if (!everRegistered && now - started > options.registerTimeout)
@@ -143,9 +152,9 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
                                  + std::to_string(options.registerTimeout.count() / 1000)
                                  + " s; check the address, and that this agent's public key is on "
                                    "its allow-list (trainstudio-agent --show-key)");
-        if (!registered && everRegistered && now - lastHeard > 3 * options.heartbeatInterval) {
-            lastHeard = now; // the coordinator is still away: ask again every 3 intervals
-            TS_TRY(sendRegister(socket, options, ++sequence, jobs));
+        if (!registered && now - lastHeard > 3 * options.heartbeatInterval) {
+            lastHeard = now; // no answer yet, or the coordinator is away: ask every 3 intervals
+            trySend(sendRegister(socket, options, ++sequence, jobs));
         }
         if (registered && now - lastHeard > 3 * options.heartbeatInterval) {
             log("coordinator silent for "
@@ -153,11 +162,11 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
                 + " s; registering again");
             registered = false;
             lastHeard = now;
-            TS_TRY(sendRegister(socket, options, ++sequence, jobs));
+            trySend(sendRegister(socket, options, ++sequence, jobs));
         }
         if (registered && now - lastSent >= options.heartbeatInterval) {
             lastSent = now;
-            TS_TRY(sendHeartbeat(socket, ++sequence, jobs ? jobs->runningRanks() : 0));
+            trySend(sendHeartbeat(socket, ++sequence, jobs ? jobs->runningRanks() : 0));
         }
         if (jobs) {
             jobs->poll();

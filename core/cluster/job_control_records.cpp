@@ -71,9 +71,13 @@ common::Result JobControl::applyOne(JobRecord& job, const std::string& agentId,
                                     std::span<const std::string_view> payloads)
 {
     const size_t rank = size_t(record.rank());
-    // Of the attempt running now, from the agent it was placed on.
-    const bool current = record.attempt() == job.attempt && job.state == JobState::Running
-            && rank < job.placement.size() && job.placement[rank].agent == agentId;
+    // Of the attempt running now, from the agent it was placed on; or of the attempt that was
+    // paused and not yet started again (its rank may have finished while the coordinator was
+    // away: that outcome still counts; a cancel or a crash after the pause does not).
+    const bool placed = record.attempt() == job.attempt && rank < job.placement.size()
+            && job.placement[rank].agent == agentId;
+    const bool current = placed && job.state == JobState::Running;
+    const bool pausedAttempt = placed && job.state == JobState::Paused;
     const int64_t run = job.run;
     switch (record.kind_case()) {
     case wire::Record::kDescribe: {
@@ -106,7 +110,8 @@ common::Result JobControl::applyOne(JobRecord& job, const std::string& agentId,
         return m_store->saveConfusionMatrix(run, m.step(), m.classes(), counts);
     }
     case wire::Record::kCheckpoint: {
-        if (!current || rank != 0 || record.checkpoint().step() <= job.checkpointStep)
+        if (!(current || pausedAttempt) || rank != 0
+            || record.checkpoint().step() <= job.checkpointStep)
             return {};
         TS_TRY(writeAtomically(train::checkpointPathOf(m_store->path(), run),
                                payloads[record.checkpoint().payload()]));
@@ -126,9 +131,17 @@ common::Result JobControl::applyOne(JobRecord& job, const std::string& agentId,
         return {};
     }
     case wire::Record::kEnd: {
+        const std::string& status = record.end().status();
+        if (pausedAttempt && status == "finished" && !job.placement[rank].ended) {
+            job.placement[rank].ended = true;
+            for (const store::RankPlacement& p : job.placement)
+                if (!p.ended)
+                    return m_store->saveJob(job);
+            end(job, JobState::Finished, {});
+            return {};
+        }
         if (!current || job.placement[rank].ended)
             return {};
-        const std::string& status = record.end().status();
         job.placement[rank].ended = true;
         if (status != "finished") {
             end(job, status == "cancelled" ? JobState::Cancelled : JobState::Failed,

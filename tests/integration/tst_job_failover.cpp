@@ -3,8 +3,8 @@
 //  - agentKilledMidTraining: the agent running the job is SIGKILLed; the coordinator marks it
 //    lost within 5 s, the job resumes from its last checkpoint on another agent and finishes.
 //  - coordinatorKilledMidRun: the coordinator (a trainstudio-cli process) is SIGKILLed and
-//    started again; the agent keeps training, spools its records, re-registers, and the restarted
-//    coordinator adopts the job, which finishes.
+//    started again 6 s later; the agent keeps training, spools its records, re-registers, and the
+//    restarted coordinator adopts the job, which finishes.
 // In both, the job's run holds exactly the metric rows of the same pipeline run uninterrupted in
 // this process -- every (name, worker, step) once -- and the same training losses, bit for bit
 // (training is deterministic with one thread), so no row was lost, duplicated or recomputed
@@ -147,9 +147,9 @@ void TestJobFailover::initTestCase()
     QFile short2(m_dir.filePath("two-epochs.json"));
     QVERIFY(short2.open(QIODevice::WriteOnly));
     short2.write(pipelineJson(2));
-    QFile long5(m_dir.filePath("five-epochs.json"));
-    QVERIFY(long5.open(QIODevice::WriteOnly));
-    long5.write(pipelineJson(5));
+    QFile long8(m_dir.filePath("eight-epochs.json"));
+    QVERIFY(long8.open(QIODevice::WriteOnly));
+    long8.write(pipelineJson(8));
 }
 
 void TestJobFailover::cleanupTestCase()
@@ -333,7 +333,7 @@ void TestJobFailover::coordinatorKilledMidRun()
 
     QProcess submit;
     submit.start(Cli,
-                 { "jobs", "submit", m_dir.filePath("five-epochs.json"), "--store", storePath,
+                 { "jobs", "submit", m_dir.filePath("eight-epochs.json"), "--store", storePath,
                    "--checkpoint-every", "100" });
     QVERIFY(submit.waitForFinished(30000));
     QCOMPARE(submit.exitCode(), 0);
@@ -345,7 +345,8 @@ void TestJobFailover::coordinatorKilledMidRun()
     // Without a coordinator the agent keeps training and keeps its records in its spool.
     QVERIFY(waitFor([&] { return spooledRecords(work) > 5; }, 10000));
     const size_t rowsBefore = metricRows(path, 1).size();
-    QTest::qWait(1000);
+    // Longer than ZeroMQ's heartbeat timeout (5 s): the agent's connection is dropped too.
+    QTest::qWait(6000);
     QCOMPARE(metricRows(path, 1).size(), rowsBefore); // nothing reached the store meanwhile
 
     coordinator = std::make_unique<QProcess>();
@@ -359,7 +360,8 @@ void TestJobFailover::coordinatorKilledMidRun()
     QVERIFY(waitFor([&] { return spooledRecords(work) == 0; }, 10000));
     coordinator->terminate();
     QVERIFY(coordinator->waitForFinished(10000));
-    compareWithReference(metricRows(path, done.run), reference(m_dir.filePath("five-epochs.json")));
+    compareWithReference(metricRows(path, done.run),
+                         reference(m_dir.filePath("eight-epochs.json")));
 }
 
 QTEST_GUILESS_MAIN(TestJobFailover)

@@ -186,6 +186,8 @@ private slots:
                       QString::fromStdString(serverKeys->publicKey) });
         QTest::qWait(1500);
         QVERIFY((*server)->agents().empty());
+        QVERIFY2(agent.state() == QProcess::Running, // it keeps trying until its timeout
+                 qPrintable(agent.readAllStandardOutput() + agent.readAllStandardError()));
         agent.terminate();
         QVERIFY(agent.waitForFinished(30000)); // a loaded sanitizer build starts slowly
     }

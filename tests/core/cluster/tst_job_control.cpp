@@ -322,6 +322,37 @@ private slots:
         QCOMPARE(m_store->job(id)->agent, std::string("b"));
     }
 
+    void aPausedAttemptThatFinishedMeanwhileEnds_data()
+    {
+        QTest::addColumn<QString>("status");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("finished while the coordinator was away") << "finished"
+                                                                 << "finished";
+        QTest::newRow("cancelled by the pause itself") << "cancelled"
+                                                       << "paused";
+        QTest::newRow("failed after the pause") << "failed"
+                                                << "paused";
+    }
+    void aPausedAttemptThatFinishedMeanwhileEnds()
+    {
+        QFETCH(QString, status);
+        QFETCH(QString, expected);
+        const int64_t id = submit(0);
+        m_control->schedule({ agent("a", 1) }, later());
+        m_control->schedule({}, later()); // a is away: paused, not restarted (no agent)
+        const store::JobRecord job = *m_store->job(id);
+        QVERIFY(job.state == JobState::Paused);
+        wire::Records records;
+        wire::Record end = record(job, 1);
+        end.mutable_end()->set_status(status.toStdString());
+        *records.add_records() = end;
+        wire::Record exit = record(job, 1);
+        exit.mutable_exit()->set_exit_code(status == "failed" ? 1 : 0);
+        *records.add_records() = exit;
+        QVERIFY(m_control->apply("a", records, {}).ok());
+        QCOMPARE(QString::fromStdString(store::toString(m_store->job(id)->state)), expected);
+    }
+
     void recordsOfAStaleAttemptOnlyAddPoints()
     {
         const int64_t id = submit(0);
