@@ -101,7 +101,8 @@ common::Result checkRecords(const wire::Records& records,
         if (index >= payloads.size() || used[index])
             return refuse("records: the checkpoint of record " + std::to_string(record.sequence())
                           + " names payload " + std::to_string(index) + " of "
-                          + std::to_string(payloads.size()) + (index < used.size() ? ", taken" : ""));
+                          + std::to_string(payloads.size())
+                          + (index < used.size() ? ", taken" : ""));
         used[index] = true;
     }
     return {};

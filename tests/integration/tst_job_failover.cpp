@@ -10,13 +10,13 @@
 // (training is deterministic with one thread), so no row was lost, duplicated or recomputed
 // differently.
 #include "cluster/coordinator_server.h"
+#include "integration_support.h"
 #include "net/curve_keys.h"
 #include "pipeline/pipeline_parser.h"
 #include "store/experiment_store.h"
 #include "store/sqlite_handles.h"
 #include "train/pipeline_runner.h"
 
-#include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QProcess>
@@ -30,10 +30,12 @@
 
 using namespace ts;
 
+using test::waitFor;
+
 namespace {
 
-const QString Agent = QStringLiteral(TS_BINARY_DIR "/bin/trainstudio-agent");
-const QString Cli = QStringLiteral(TS_BINARY_DIR "/bin/trainstudio-cli");
+const QString& Agent = test::AgentProgram;
+const QString& Cli = test::CliProgram;
 const QString Data = QStringLiteral("/usr/share/datasets/fashion-mnist");
 
 QByteArray pipelineJson(int epochs)
@@ -54,18 +56,6 @@ QByteArray pipelineJson(int epochs)
             .arg(Data)
             .arg(epochs)
             .toUtf8();
-}
-
-bool waitFor(const std::function<bool()>& condition, int ms)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!condition()) {
-        if (clock.elapsed() > ms)
-            return false;
-        QTest::qWait(20);
-    }
-    return true;
 }
 
 using Key = std::tuple<std::string, int, int64_t>; // name, worker, step
@@ -137,7 +127,7 @@ void TestJobFailover::initTestCase()
     if (!QFile::exists(Data + "/train-images-idx3-ubyte.gz"))
         QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
     QVERIFY(m_dir.isValid());
-    for (const QString& id : { "agent-1", "agent-2", "agent-3", "agent-4" }) {
+    for (const QString id : { "agent-1", "agent-2", "agent-3", "agent-4" }) {
         QProcess init;
         init.start(Agent, { "--init", "--keys", m_dir.filePath("keys-" + id) });
         QVERIFY(init.waitForFinished(30000));

@@ -7,11 +7,11 @@
 //  - a job naming a file outside the agent's data roots fails with the field and the path, and
 //    the rank never opens the file.
 #include "cluster/coordinator_server.h"
+#include "integration_support.h"
 #include "net/curve_keys.h"
 #include "net/message_socket.h"
 #include "store/experiment_store.h"
 
-#include <QtCore/QElapsedTimer>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
@@ -20,21 +20,11 @@
 
 using namespace ts;
 
+using test::waitFor;
+
 namespace {
 
-const QString Agent = QStringLiteral(TS_BINARY_DIR "/bin/trainstudio-agent");
-
-bool waitFor(const std::function<bool()>& condition, int ms)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!condition()) {
-        if (clock.elapsed() > ms)
-            return false;
-        QTest::qWait(20);
-    }
-    return true;
-}
+const QString& Agent = test::AgentProgram;
 
 // A REGISTER and a RECORDS message that would finish job `job` (run `run`) and add a point.
 std::vector<wire::Header> forgedMessages(int64_t job, int64_t run)

@@ -4,10 +4,10 @@
 // run). The agent of one rank is then SIGKILLed: the other rank is stopped, and the job resumes
 // with both ranks from rank 0's last checkpoint, on the two agents left, and finishes.
 #include "cluster/coordinator_server.h"
+#include "integration_support.h"
 #include "net/curve_keys.h"
 #include "store/experiment_store.h"
 
-#include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
@@ -18,21 +18,11 @@
 
 using namespace ts;
 
+using test::waitFor;
+
 namespace {
 
-const QString Agent = QStringLiteral(TS_BINARY_DIR "/bin/trainstudio-agent");
-
-bool waitFor(const std::function<bool()>& condition, int ms)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!condition()) {
-        if (clock.elapsed() > ms)
-            return false;
-        QTest::qWait(20);
-    }
-    return true;
-}
+const QString& Agent = test::AgentProgram;
 
 std::string paramOf(const store::RunDetails& run, const std::string& key)
 {

@@ -3,10 +3,10 @@
 // the agent registers with the allocation's SLURM_* labels and an id naming the job and node,
 // runs a job to its end, and is lost once the Slurm job is cancelled.
 #include "cluster/coordinator_server.h"
+#include "integration_support.h"
 #include "net/curve_keys.h"
 #include "store/experiment_store.h"
 
-#include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
 #include <QtCore/QRegularExpression>
@@ -15,22 +15,12 @@
 
 using namespace ts;
 
+using test::waitFor;
+
 namespace {
 
-const QString Agent = QStringLiteral(TS_BINARY_DIR "/bin/trainstudio-agent");
+const QString& Agent = test::AgentProgram;
 const QString Template = QStringLiteral(TS_SOURCE_DIR "/packaging/slurm/trainstudio-agents.sbatch");
-
-bool waitFor(const std::function<bool()>& condition, int ms)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!condition()) {
-        if (clock.elapsed() > ms)
-            return false;
-        QTest::qWait(50);
-    }
-    return true;
-}
 
 } // namespace
 
