@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,19 +51,35 @@ common::Expected<std::unique_ptr<JobRunner>> JobRunner::open(JobRunnerOptions op
         return common::Error(common::ErrorKind::Io,
                              options.workDir
                                      + ": cannot create the agent's work folder: " + ec.message());
+    const std::string lockPath = options.workDir + "/agent.lock";
+    const int lockFd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockFd < 0)
+        return common::Error(common::ErrorKind::Io, lockPath + ": " + std::strerror(errno));
+    if (flock(lockFd, LOCK_EX | LOCK_NB) != 0) {
+        close(lockFd);
+        return common::Error(common::ErrorKind::InvalidInput,
+                             "another agent already works in " + options.workDir
+                                     + "; give this one a folder of its own with --work-dir, or "
+                                       "another --id");
+    }
     auto spool = Spool::open(options.spoolPath);
-    if (!spool)
+    if (!spool) {
+        close(lockFd);
         return std::move(spool).error();
-    return std::unique_ptr<JobRunner>(new JobRunner(std::move(options), std::move(*spool)));
+    }
+    return std::unique_ptr<JobRunner>(new JobRunner(std::move(options), std::move(*spool), lockFd));
 }
 
-JobRunner::JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool)
+JobRunner::JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool, int lockFd)
     : m_options(std::move(options))
     , m_spool(std::move(spool))
+    , m_lockFd(lockFd)
 {}
 
 JobRunner::~JobRunner()
 {
+    if (m_lockFd >= 0)
+        close(m_lockFd);
     for (const auto& [pid, rank] : m_ranks) {
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);

@@ -43,6 +43,8 @@ struct JobRunnerOptions
 class JobRunner final : public cluster::JobHost
 {
 public:
+    // Takes the work folder for this agent alone (an advisory lock on its "agent.lock"): another
+    // agent already using it is an InvalidInput error naming the folder.
     static common::Expected<std::unique_ptr<JobRunner>> open(JobRunnerOptions options);
     ~JobRunner() override; // kills ranks still running
 
@@ -64,11 +66,12 @@ private:
         bool cancelling = false;
     };
 
-    JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool);
+    JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool, int lockFd);
     void recordExit(const wire::Assign& assign, int code, const std::string& message);
 
     JobRunnerOptions m_options;
     std::unique_ptr<Spool> m_spool;
+    int m_lockFd = -1; // held for the agent's life
     std::map<pid_t, Rank> m_ranks;
     // Ranks that ended but whose exit the coordinator has not acknowledged yet, with the spool
     // sequence of that record: REGISTER still lists their jobs, so a coordinator that restarted

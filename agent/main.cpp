@@ -68,6 +68,10 @@ int serve(ts::cluster::AgentOptions options, const std::string& folder,
         gethostname(host, sizeof host - 1);
         options.agentId = host;
     }
+    // Each agent its own folder: a spool shared by two agents would forward each other's records.
+    if (jobs.workDir.empty())
+        jobs.workDir = ts::common::userDataDir() + "/agents/" + options.agentId;
+    jobs.spoolPath = jobs.workDir + "/spool.sqlite";
     std::signal(SIGTERM, onStopSignal);
     std::signal(SIGINT, onStopSignal);
     const auto log = [](const std::string& line) {
@@ -125,13 +129,13 @@ int main(int argc, char** argv)
     app.add_option("--heartbeat-ms", heartbeatMs, "Milliseconds between heartbeats (default 1000)")
             ->check(CLI::Range(int64_t(50), int64_t(60000)));
     ts::agent::JobRunnerOptions jobs;
-    jobs.workDir = ts::common::userDataDir() + "/agent";
     app.add_option("--data-root", jobs.dataRoots,
                    "A folder jobs may read data from (repeat for several); a job naming a file "
                    "anywhere else is refused");
     app.add_option("--work-dir", jobs.workDir,
-                   "Folder of the ranks' files and the metric spool (default: " + jobs.workDir
-                           + ")");
+                   "Folder of the ranks' files and the metric spool, one agent's alone "
+                   "(default: "
+                           + ts::common::userDataDir() + "/agents/ID" + ")");
     app.add_option("--slots", options.slots, "CPU ranks this agent runs at once (default 1)")
             ->check(CLI::Range(1u, 1024u));
     {
@@ -167,7 +171,6 @@ int main(int argc, char** argv)
         return showKey(folder);
     if (!options.coordinator.empty()) {
         options.heartbeatInterval = std::chrono::milliseconds(heartbeatMs);
-        jobs.spoolPath = jobs.workDir + "/spool.sqlite";
         return serve(options, folder, std::move(jobs));
     }
     std::printf("%s", app.help().c_str());

@@ -103,6 +103,35 @@ private slots:
         QCOMPARE(shown.out.trimmed().size(), 40);
     }
 
+    // Two agents never share a work folder (their spools would forward each other's records):
+    // the second one refuses to start and says which folder is taken.
+    void workFolderIsOneAgentsAlone()
+    {
+        QTemporaryDir home;
+        const QString keys = home.path() + "/keys";
+        QCOMPARE(runAgent({ "--init", "--keys", keys }, home.path()).exitCode, 0);
+        auto server = net::generateKeyPair();
+        QVERIFY(server);
+        const QStringList args { "--keys",
+                                 keys,
+                                 "--coordinator",
+                                 "tcp://127.0.0.1:9",
+                                 "--coordinator-key",
+                                 QString::fromStdString(server->publicKey),
+                                 "--work-dir",
+                                 home.path() + "/work" };
+        QProcess first;
+        first.start(TS_BINARY_DIR "/bin/trainstudio-agent", args + QStringList { "--id", "one" });
+        QVERIFY(first.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(home.path() + "/work/spool.sqlite"), 10000);
+        const Outcome second = runAgent(args + QStringList { "--id", "two" }, home.path());
+        QCOMPARE(second.exitCode, 2);
+        QVERIFY2(second.err.contains("another agent already works in " + home.path() + "/work"),
+                 qPrintable(second.err));
+        first.terminate();
+        QVERIFY(first.waitForFinished(30000));
+    }
+
     void keysFolderOption()
     {
         QTemporaryDir home;

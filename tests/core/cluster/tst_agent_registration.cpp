@@ -43,8 +43,8 @@ std::unique_ptr<QProcess> startAgent(const QString& keys, const QString& id,
     auto agent = std::make_unique<QProcess>();
     agent->start(Agent,
                  { "--keys", keys, "--id", id, "--coordinator", QString::fromStdString(endpoint),
-                   "--coordinator-key", QString::fromStdString(serverKey), "--heartbeat-ms",
-                   "200" });
+                   "--coordinator-key", QString::fromStdString(serverKey), "--heartbeat-ms", "200",
+                   "--work-dir", keys + "-work" }); // beside its keys, in the test's folder
     agent->waitForStarted();
     return agent;
 }
@@ -183,7 +183,8 @@ private slots:
         agent.start(Agent,
                     { "--keys", keys, "--id", "stranger", "--coordinator",
                       QString::fromStdString((*server)->endpoint()), "--coordinator-key",
-                      QString::fromStdString(serverKeys->publicKey) });
+                      QString::fromStdString(serverKeys->publicKey), "--work-dir",
+                      keys + "-work" });
         QTest::qWait(1500);
         QVERIFY((*server)->agents().empty());
         QVERIFY2(agent.state() == QProcess::Running, // it keeps trying until its timeout
