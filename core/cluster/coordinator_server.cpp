@@ -22,6 +22,8 @@ struct CoordinatorServer::Private
     std::string endpoint;
     std::unique_ptr<JobControl> jobs; // with a store only; the serving thread's
     std::set<std::string> allowed;    // keys given to the ZAP handler so far
+    std::set<std::string> fromStore;  // those of them that came from the store's agents
+    std::set<std::string> revoked;    // removed from the store since: their messages are refused
     Clock::time_point lastSchedule, lastAllowList;
 
     mutable std::mutex mutex; // guards what follows
@@ -58,6 +60,13 @@ void CoordinatorServer::Private::handle(net::Received& received)
 {
     const wire::Header& header = received.message.header;
     const auto now = Clock::now();
+    if (!revoked.empty()) {
+        const std::string key = net::userIdOf(received);
+        if (revoked.count(key)) {
+            refuse("a message from agent key " + key + ", which was removed from the allow-list");
+            return;
+        }
+    }
     wire::Header reply;
     switch (header.type()) {
     case wire::REGISTER: {
@@ -134,9 +143,25 @@ void CoordinatorServer::Private::runJobs(Clock::time_point now)
     static constexpr auto AllowListEvery = std::chrono::seconds(2);
     if (now - lastAllowList >= AllowListEvery) {
         lastAllowList = now;
-        for (const std::string& key : jobs->allowedKeys())
-            if (allowed.insert(key).second)
+        const std::set<std::string> listed = jobs->allowedKeys();
+        for (const std::string& key : listed) {
+            revoked.erase(key); // added back
+            if (allowed.insert(key).second) {
                 zap->allow(key);
+                fromStore.insert(key);
+            }
+        }
+        for (auto key = fromStore.begin(); key != fromStore.end();) {
+            if (listed.count(*key) || options.allowedAgents.count(*key)) {
+                ++key;
+                continue;
+            }
+            zap->disallow(*key); // `agents remove`: no new connection, no more messages
+            allowed.erase(*key);
+            revoked.insert(*key);
+            note("agent key " + *key + " removed from the allow-list");
+            key = fromStore.erase(key);
+        }
     }
     if (now - lastSchedule < ScheduleEvery)
         return;
@@ -193,7 +218,8 @@ CoordinatorServer::start(CoordinatorOptions options)
             return std::move(jobs).error();
         d->jobs = std::move(*jobs);
         for (const std::string& key : d->jobs->allowedKeys())
-            d->allowed.insert(key);
+            if (d->allowed.insert(key).second)
+                d->fromStore.insert(key);
     }
     d->zap = std::make_unique<net::ZapAuthenticator>(d->context, d->allowed);
     d->router = std::make_unique<zmq::socket_t>(d->context, zmq::socket_type::router);

@@ -7,7 +7,8 @@
 // (cluster/job_control.h): it places jobs on agents, stores the records their ranks send, and
 // resumes a job whose agent was lost from its last checkpoint. The agents the store lists are on
 // its allow-list as well, read again every 2 seconds, so `trainstudio-cli agents add` takes effect
-// while it runs (a removed agent keeps its access until the coordinator restarts).
+// while it runs; after `agents remove` the agent's messages are refused (by the "User-Id" the ZAP
+// handler gave its connection) and it cannot connect again.
 //
 // THREAD SAFETY: the server runs on a thread of its own; every public method may be called from
 // any thread.

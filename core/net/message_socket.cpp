@@ -9,6 +9,19 @@ namespace ts::net {
 using common::Error;
 using common::ErrorKind;
 
+std::string userIdOf(const Received& received)
+{
+    if (received.frames.empty())
+        return {};
+    try {
+        // gets() is not const in cppzmq, though it only reads the property.
+        const char* id = const_cast<zmq::message_t&>(received.frames.back()).gets("User-Id");
+        return id ? id : "";
+    } catch (const zmq::error_t&) {
+        return {}; // no such property: no ZAP handler answered for this connection
+    }
+}
+
 void applyLimits(zmq::socket_t& socket, const Limits& limits)
 {
     socket.set(zmq::sockopt::maxmsgsize,

@@ -27,6 +27,10 @@ struct Received
     std::vector<zmq::message_t> frames;
 };
 
+// The Z85 public key the ZAP handler admitted the sender of `received` with ("User-Id"), or ""
+// when the socket has no ZAP handler.
+std::string userIdOf(const Received& received);
+
 // Sets the socket options every TrainStudio socket has: ZMQ_MAXMSGSIZE from `limits` (libzmq
 // drops a larger frame before it is buffered), linger 0, and ZMTP heartbeats every second (a
 // connection silent for 5 s is dropped and re-made).

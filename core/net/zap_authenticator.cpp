@@ -42,6 +42,12 @@ void ZapAuthenticator::allow(const std::string& publicKey)
     m_allowed.insert(publicKey);
 }
 
+void ZapAuthenticator::disallow(const std::string& publicKey)
+{
+    std::lock_guard lock(m_mutex);
+    m_allowed.erase(publicKey);
+}
+
 std::string ZapAuthenticator::lastRefusal() const
 {
     std::lock_guard lock(m_mutex);

@@ -41,6 +41,10 @@ public:
 
     // Adds a key (the studio's "add an agent by address + key").
     void allow(const std::string& publicKey);
+    // Removes a key: its next handshake is refused. A connection already made stays up; the
+    // socket's owner refuses its messages by their "User-Id" property, which is the client's
+    // Z85 public key (userIdOf).
+    void disallow(const std::string& publicKey);
 
     int64_t accepted() const { return m_accepted; }
     int64_t refused() const { return m_refused; }

@@ -127,6 +127,57 @@ private slots:
         QVERIFY((*store)->metricSeries(run, "forged")->empty());
     }
 
+    // `agents remove` while the agent is connected: its messages are refused from then on, so it
+    // is lost (its jobs would resume elsewhere), and it cannot connect again.
+    void removedAgentLosesItsAccess()
+    {
+        QTemporaryDir dir;
+        QProcess init;
+        init.start(Agent, { "--init", "--keys", dir.filePath("keys") });
+        QVERIFY(init.waitForFinished(30000));
+        const std::string agentKey =
+                net::loadKeyPair(dir.filePath("keys").toStdString(), "agent")->publicKey;
+        const std::string storePath = dir.filePath("store.sqlite").toStdString();
+        {
+            auto store = store::ExperimentStore::open(storePath);
+            QVERIFY(store);
+            QVERIFY((*store)->addAgent({ "lab-1", "tcp://lab-1", agentKey, 0, 0 }).ok());
+        }
+        auto serverKeys = net::generateKeyPair();
+        cluster::CoordinatorOptions options;
+        options.endpoint = "tcp://127.0.0.1:*";
+        options.keys = *serverKeys;
+        options.storePath = storePath;
+        options.heartbeatTimeout = std::chrono::milliseconds(1500);
+        auto server = cluster::CoordinatorServer::start(options);
+        QVERIFY(server);
+        QProcess agent;
+        agent.start(Agent,
+                    { "--keys", dir.filePath("keys"), "--id", "lab-1", "--coordinator",
+                      QString::fromStdString((*server)->endpoint()), "--coordinator-key",
+                      QString::fromStdString(serverKeys->publicKey), "--work-dir",
+                      dir.filePath("work"), "--heartbeat-ms", "200" });
+        QVERIFY(agent.waitForStarted());
+        const auto status = [&] {
+            for (const auto& a : (*server)->agents())
+                return int(a.status);
+            return -1;
+        };
+        QVERIFY(waitFor([&] { return status() == int(cluster::AgentState::Status::Online); },
+                        15000));
+        {
+            auto store = store::ExperimentStore::open(storePath);
+            QVERIFY((*store)->removeAgent("lab-1").ok());
+        }
+        QVERIFY(waitFor([&] { return status() == int(cluster::AgentState::Status::Lost); }, 10000));
+        QVERIFY2((*server)->lastRefusal().find("removed from the allow-list") != std::string::npos,
+                 (*server)->lastRefusal().c_str());
+        QTest::qWait(2000); // it keeps trying: it stays lost
+        QCOMPARE(status(), int(cluster::AgentState::Status::Lost));
+        agent.terminate();
+        QVERIFY(agent.waitForFinished(30000));
+    }
+
     void jobOutsideTheDataRootsIsRefused()
     {
         QTemporaryDir dir;
