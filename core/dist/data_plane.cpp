@@ -3,7 +3,11 @@
 #include "net/message_socket.h"
 #include "net/zap_authenticator.h"
 
+#include <cstring>
+#include <deque>
+#include <map>
 #include <set>
+#include <thread>
 
 namespace ts::dist {
 
@@ -21,6 +25,8 @@ struct DataPlane::Private
     int rank = 0;
     int worldSize = 1;
     std::string endpoint;
+    std::vector<int> peerSocket; // rank -> index in `peers`, -1 for this rank
+    std::map<std::pair<int, std::string>, std::deque<std::vector<float>>> inbox;
 };
 
 DataPlane::DataPlane(std::unique_ptr<Private> d)
@@ -77,9 +83,11 @@ common::Result DataPlane::connect(const std::vector<std::string>& endpoints,
         return Error(ErrorKind::InvalidInput,
                      "a rendezvous of " + std::to_string(endpoints.size()) + " ranks for a job of "
                              + std::to_string(d->worldSize));
+    d->peerSocket.assign(size_t(d->worldSize), -1);
     for (int peer = 0; peer < d->worldSize; ++peer) {
         if (peer == d->rank)
             continue;
+        d->peerSocket[size_t(peer)] = int(d->peers.size());
         auto socket = std::make_unique<zmq::socket_t>(d->context, zmq::socket_type::dealer);
         net::applyLimits(*socket);
         socket->set(zmq::sockopt::routing_id, "rank-" + std::to_string(d->rank));
@@ -124,6 +132,69 @@ common::Result DataPlane::connect(const std::vector<std::string>& endpoints,
         }
     }
     return {};
+}
+
+int DataPlane::rank() const
+{
+    return d->rank;
+}
+
+int DataPlane::worldSize() const
+{
+    return d->worldSize;
+}
+
+common::Result DataPlane::send(int peer, const std::string& tag, std::span<const float> values)
+{
+    if (peer < 0 || peer >= d->worldSize || peer == d->rank || d->peerSocket.empty())
+        return Error(ErrorKind::InvalidInput,
+                     "rank " + std::to_string(d->rank) + " cannot send to rank "
+                             + std::to_string(peer));
+    wire::Header header;
+    header.set_type(wire::TENSOR);
+    header.set_rank(d->rank);
+    header.mutable_tensor()->set_name(tag);
+    header.mutable_tensor()->add_shape(int64_t(values.size()));
+    // Little-endian float32 as they lie in memory (TrainStudio builds for little-endian hosts).
+    const std::string_view payload(reinterpret_cast<const char*>(values.data()),
+                                   values.size() * sizeof(float));
+    zmq::socket_t& socket = *d->peers[size_t(d->peerSocket[size_t(peer)])];
+    // A full queue is a slow peer, not an error: wait for room rather than drop the tensor.
+    for (int attempt = 0;; ++attempt) {
+        common::Result sent = net::sendMessage(socket, header, { &payload, 1 });
+        if (sent || attempt > 6000)
+            return sent;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+common::Expected<std::vector<float>> DataPlane::receive(int peer, const std::string& tag,
+                                                        std::chrono::milliseconds timeout)
+{
+    const auto key = std::make_pair(peer, tag);
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+        if (auto queued = d->inbox.find(key); queued != d->inbox.end() && !queued->second.empty()) {
+            std::vector<float> values = std::move(queued->second.front());
+            queued->second.pop_front();
+            return values;
+        }
+        if (Clock::now() > deadline)
+            return Error(ErrorKind::Io,
+                         "rank " + std::to_string(d->rank) + ": no '" + tag + "' from rank "
+                                 + std::to_string(peer) + " within "
+                                 + std::to_string(timeout.count()) + " ms");
+        auto received = net::receiveMessage(*d->router, true, std::chrono::milliseconds(50));
+        if (!received || !*received)
+            continue; // a refused message is dropped; its sender's tensor never comes
+        const wire::Header& header = (*received)->message.header;
+        if (header.type() != wire::TENSOR)
+            continue;
+        const std::string_view payload = (*received)->message.payloads.front();
+        std::vector<float> values(payload.size() / sizeof(float));
+        std::memcpy(values.data(), payload.data(), values.size() * sizeof(float));
+        d->inbox[{ header.rank(), header.tensor().name() }].push_back(std::move(values));
+    }
 }
 
 } // namespace ts::dist

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,16 @@ public:
     // Cancelled when `cancel` turns true.
     common::Result connect(const std::vector<std::string>& endpoints,
                            std::chrono::milliseconds timeout, const std::atomic<bool>* cancel);
+
+    int rank() const;
+    int worldSize() const;
+    // Sends `values` to rank `peer` (after connect) as one TENSOR message named `tag`: a header
+    // frame and the float32 values as the raw payload frame.
+    common::Result send(int peer, const std::string& tag, std::span<const float> values);
+    // The next tensor named `tag` from rank `peer`, in the order sent; tensors of other peers or
+    // tags that arrive meanwhile are kept for their own receive(). Io error after `timeout`.
+    common::Expected<std::vector<float>> receive(int peer, const std::string& tag,
+                                                 std::chrono::milliseconds timeout);
 
 private:
     struct Private;
