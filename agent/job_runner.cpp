@@ -1,9 +1,10 @@
 #include "agent/job_runner.h"
 
+#include "common/child_process.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,8 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-
-extern char** environ;
 
 namespace ts::agent {
 
@@ -124,50 +123,24 @@ void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_v
         recordExit(assign, 127, "cannot start the rank: " + written.error().message());
         return;
     }
-    // Everything the child needs is built before fork(): after it only async-signal-safe calls.
-    std::vector<std::string> args { m_options.executable,   "--rank-dir",
-                                    dir.string(),           "--spool",
-                                    m_options.spoolPath,    "--data-plane-host",
-                                    m_options.dataPlaneHost };
+    common::ChildOptions rank;
+    rank.args = { m_options.executable, "--rank-dir",        dir.string(),           "--spool",
+                  m_options.spoolPath,  "--data-plane-host", m_options.dataPlaneHost };
     for (const std::string& root : m_options.dataRoots) {
-        args.push_back("--data-root");
-        args.push_back(root);
+        rank.args.push_back("--data-root");
+        rank.args.push_back(root);
     }
-    std::vector<char*> argv;
-    for (std::string& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
+    rank.logPath = (dir / "rank.log").string();
     // The rank sees only its GPU ("cuda:N" -> CUDA_VISIBLE_DEVICES=N, its device 0), or none.
     const std::string& device = assign.device();
-    std::vector<std::string> env { "CUDA_VISIBLE_DEVICES="
-                                   + (device.rfind("cuda:", 0) == 0 ? device.substr(5) : "") };
-    for (char** variable = environ; variable && *variable; ++variable)
-        if (std::strncmp(*variable, "CUDA_VISIBLE_DEVICES=", 21) != 0)
-            env.emplace_back(*variable);
-    std::vector<char*> envp;
-    for (std::string& e : env)
-        envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const std::string logPath = (dir / "rank.log").string();
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) // the agent died before prctl took effect
-            _exit(126);
-        const int logFd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (logFd >= 0) {
-            dup2(logFd, STDOUT_FILENO);
-            dup2(logFd, STDERR_FILENO);
-        }
-        execve(argv[0], argv.data(), envp.data());
-        _exit(127);
-    }
-    if (pid < 0) {
-        recordExit(assign, 127, std::string("cannot start the rank: ") + std::strerror(errno));
+    rank.environment["CUDA_VISIBLE_DEVICES"] =
+            device.rfind("cuda:", 0) == 0 ? device.substr(5) : "";
+    auto pid = common::startChild(std::move(rank));
+    if (!pid) {
+        recordExit(assign, 127, "cannot start the rank: " + pid.error().message());
         return;
     }
-    m_ranks[pid] = { assign, dir.string() };
+    m_ranks[*pid] = { assign, dir.string() };
 }
 
 void JobRunner::cancel(int64_t job, int attempt, const std::string&)

@@ -1,5 +1,6 @@
 #include "cluster/local_cluster.h"
 
+#include "common/child_process.h"
 #include "common/paths.h"
 #include "net/curve_keys.h"
 #include "store/experiment_store.h"
@@ -7,7 +8,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,32 +38,6 @@ std::string agentExecutable()
     if (access(beside.c_str(), X_OK) == 0)
         return beside;
     return TS_AGENT_BUILD_PATH;
-}
-
-// Starts one process; its stdout and stderr go to `logPath`.
-common::Expected<pid_t> spawn(std::vector<std::string> args, const std::string& logPath)
-{
-    std::vector<char*> argv;
-    for (std::string& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
-            _exit(126);
-        const int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    if (pid < 0)
-        return Error(ErrorKind::Io, "cannot start " + args[0]);
-    return pid;
 }
 
 } // namespace
@@ -149,12 +123,27 @@ common::Expected<std::unique_ptr<LocalCluster>> LocalCluster::start(LocalCluster
     const std::string endpoint = cluster->m_coordinator->endpoint();
     for (size_t i = 0; i < agentDirs.size(); ++i) {
         const std::string& dir = agentDirs[i];
-        auto pid = spawn({ agentExecutable(), "--coordinator", endpoint, "--coordinator-key",
-                           keys->publicKey, "--keys", dir + "/keys", "--id",
-                           "local-" + std::to_string(i + 1), "--work-dir", dir + "/work",
-                           "--data-root", "/", "--data-plane-host", "127.0.0.1", "--heartbeat-ms",
-                           "500" },
-                         dir + "/agent.log");
+        common::ChildOptions agent;
+        agent.args = { agentExecutable(),
+                       "--coordinator",
+                       endpoint,
+                       "--coordinator-key",
+                       keys->publicKey,
+                       "--keys",
+                       dir + "/keys",
+                       "--id",
+                       "local-" + std::to_string(i + 1),
+                       "--work-dir",
+                       dir + "/work",
+                       "--data-root",
+                       "/",
+                       "--data-plane-host",
+                       "127.0.0.1",
+                       "--heartbeat-ms",
+                       "500" };
+        agent.logPath = dir + "/agent.log";
+        agent.deathSignal = SIGTERM; // it stops its ranks on the way out
+        auto pid = common::startChild(std::move(agent));
         TS_TRY(pid);
         cluster->m_agents.push_back(*pid);
     }

@@ -10,6 +10,7 @@
 //     the agents are other processes) over --seconds, as a share of one core.
 // Targets (issue 6): < 1 s; < 1 KB/s per idle agent; < 5 % with 50 agents.
 #include "cluster/coordinator_server.h"
+#include "common/child_process.h"
 #include "net/curve_keys.h"
 #include "store/experiment_store.h"
 
@@ -54,33 +55,26 @@ double median(std::vector<double> v)
 pid_t spawnAgent(const std::string& dir, const std::string& id, const std::string& endpoint,
                  const std::string& serverKey, int heartbeatMs)
 {
-    std::vector<std::string> args { TS_AGENT_BUILD_PATH,
-                                    "--keys",
-                                    dir + "/keys",
-                                    "--id",
-                                    id,
-                                    "--coordinator",
-                                    endpoint,
-                                    "--coordinator-key",
-                                    serverKey,
-                                    "--work-dir",
-                                    dir + "/work",
-                                    "--data-root",
-                                    TS_SOURCE_DIR,
-                                    "--heartbeat-ms",
-                                    std::to_string(heartbeatMs) };
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::fflush(stdout); // or the child's freopen writes our buffered lines again
-    const pid_t pid = fork();
-    if (pid == 0) {
-        freopen((dir + "/agent.log").c_str(), "w", stdout);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    return pid;
+    common::ChildOptions agent;
+    agent.args = { TS_AGENT_BUILD_PATH,
+                   "--keys",
+                   dir + "/keys",
+                   "--id",
+                   id,
+                   "--coordinator",
+                   endpoint,
+                   "--coordinator-key",
+                   serverKey,
+                   "--work-dir",
+                   dir + "/work-" + id,
+                   "--data-root",
+                   TS_SOURCE_DIR,
+                   "--heartbeat-ms",
+                   std::to_string(heartbeatMs) };
+    agent.logPath = dir + "/agent-" + id + ".log";
+    agent.deathSignal = SIGTERM;
+    auto pid = common::startChild(std::move(agent));
+    return pid ? *pid : -1;
 }
 
 std::string makeAgentKeys(const std::string& dir)
