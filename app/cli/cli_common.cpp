@@ -1,5 +1,7 @@
 #include "cli_common.h"
 
+#include <ctime>
+
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -29,6 +31,16 @@ int reportError(const common::Error& error)
 {
     std::fprintf(stderr, "trainstudio-cli: error: %s\n", error.message().c_str());
     return common::isUserError(error.kind()) ? ExitBadInput : ExitFailure;
+}
+
+std::string localTime(double unixSeconds)
+{
+    if (unixSeconds <= 0)
+        return "-";
+    const std::time_t t = static_cast<std::time_t>(unixSeconds);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    return text;
 }
 
 } // namespace ts::cli

@@ -28,6 +28,9 @@ enum ExitCode : int {
     ExitCancelled = 130,
 };
 
+// "2026-11-27 21:05:07" in the local time zone; "-" for 0 (never).
+std::string localTime(double unixSeconds);
+
 // Prints "trainstudio-cli: error: <message>" on stderr and returns the matching exit code.
 int reportError(const common::Error& error);
 

@@ -54,16 +54,6 @@ std::string storePathOf(const std::string& store)
     return store.empty() ? store::ExperimentStore::defaultPath() : store;
 }
 
-std::string clock(double unixSeconds)
-{
-    if (unixSeconds <= 0)
-        return "-";
-    const std::time_t t = std::time_t(unixSeconds);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-    return text;
-}
-
 int exitCodeOf(JobState state)
 {
     return state == JobState::Finished     ? ExitOk
@@ -75,7 +65,7 @@ void printLines(const std::vector<store::JobLogLine>& lines)
 {
     static const char* levels[] = { "debug", "info", "warning", "error" };
     for (const store::JobLogLine& l : lines)
-        std::printf("%s  attempt %d  %-7s %s\n", clock(l.time).c_str(), l.attempt,
+        std::printf("%s  attempt %d  %-7s %s\n", localTime(l.time).c_str(), l.attempt,
                     levels[std::clamp(l.level, 0, 3)], l.text.c_str());
     std::fflush(stdout);
 }

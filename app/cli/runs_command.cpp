@@ -58,16 +58,6 @@ common::Expected<store::RunCondition> parseCondition(const std::string& text)
                       "< <= > >= ~)");
 }
 
-std::string localTime(double unixSeconds)
-{
-    if (unixSeconds <= 0)
-        return "-";
-    const std::time_t t = static_cast<std::time_t>(unixSeconds);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-    return text;
-}
-
 std::string storePathOf(const RunsArgs& args)
 {
     return args.store.empty() ? store::ExperimentStore::defaultPath() : args.store;

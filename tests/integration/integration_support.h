@@ -2,6 +2,8 @@
 // while the Qt event loop (and the processes the test started) go on.
 #pragma once
 
+#include "store/experiment_store.h"
+
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QString>
 #include <QtTest/QTest>
@@ -24,6 +26,30 @@ inline bool waitFor(const std::function<bool()>& condition, int ms, int pollMs =
         QTest::qWait(pollMs);
     }
     return true;
+}
+
+// Job `id` as the store at `storePath` holds it now (read-only, beside the coordinator writing
+// it); an empty record (id 0) while it cannot be read.
+inline store::JobRecord jobIn(const std::string& storePath, int64_t id)
+{
+    auto store = store::ExperimentStore::openReadOnly(storePath);
+    if (!store)
+        return {};
+    auto job = (*store)->job(id);
+    return job ? std::move(*job) : store::JobRecord {};
+}
+
+// Waits up to `ms` for job `id` to end; returns it as it ended (or as it was at the deadline).
+inline store::JobRecord waitForEnd(const std::string& storePath, int64_t id, int ms)
+{
+    store::JobRecord job;
+    waitFor(
+            [&] {
+                job = jobIn(storePath, id);
+                return store::isEnded(job.state);
+            },
+            ms);
+    return job;
 }
 
 } // namespace ts::test

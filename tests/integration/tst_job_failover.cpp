@@ -115,7 +115,6 @@ private:
     // Rows equal to the reference: same keys; same values where training fixes them.
     void compareWithReference(const std::map<Key, double>& job,
                               const std::map<Key, double>& expected);
-    store::JobRecord jobOf(const std::string& storePath, int64_t id);
 
     QTemporaryDir m_dir;
     std::map<QString, QString> m_keys; // agent id -> its key folder
@@ -201,15 +200,6 @@ void TestJobFailover::compareWithReference(const std::map<Key, double>& job,
     QVERIFY(compared > 100);
 }
 
-store::JobRecord TestJobFailover::jobOf(const std::string& storePath, int64_t id)
-{
-    auto store = store::ExperimentStore::openReadOnly(storePath);
-    if (!store)
-        return {};
-    auto job = (*store)->job(id);
-    return job ? *job : store::JobRecord {};
-}
-
 void TestJobFailover::agentKilledMidTraining()
 {
     const std::string storePath = m_dir.filePath("failover.sqlite").toStdString();
@@ -244,8 +234,8 @@ void TestJobFailover::agentKilledMidTraining()
         id = *submitted;
     }
     // Kill the agent that runs it once a checkpoint reached the coordinator.
-    QVERIFY(waitFor([&] { return jobOf(storePath, id).checkpointStep >= 200; }, 60000));
-    const store::JobRecord running = jobOf(storePath, id);
+    QVERIFY(waitFor([&] { return test::jobIn(storePath, id).checkpointStep >= 200; }, 60000));
+    const store::JobRecord running = test::jobIn(storePath, id);
     QCOMPARE(running.attempt, 1);
     QVERIFY(running.state == store::JobState::Running);
     QProcess* victim = byId[QString::fromStdString(running.agent)];
@@ -266,8 +256,7 @@ void TestJobFailover::agentKilledMidTraining()
           static_cast<long long>(sinceKill.elapsed()));
     QVERIFY(sinceKill.elapsed() < 5000);
 
-    QVERIFY(waitFor([&] { return store::isEnded(jobOf(storePath, id).state); }, 120000));
-    const store::JobRecord done = jobOf(storePath, id);
+    const store::JobRecord done = test::waitForEnd(storePath, id, 120000);
     QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
     QCOMPARE(done.attempt, 2);
     QVERIFY(done.agent != running.agent);
@@ -328,7 +317,7 @@ void TestJobFailover::coordinatorKilledMidRun()
     QVERIFY(submit.waitForFinished(30000));
     QCOMPARE(submit.exitCode(), 0);
     const std::string path = storePath.toStdString();
-    QVERIFY(waitFor([&] { return jobOf(path, 1).checkpointStep >= 200; }, 60000));
+    QVERIFY(waitFor([&] { return test::jobIn(path, 1).checkpointStep >= 200; }, 60000));
 
     ::kill(pid_t(coordinator->processId()), SIGKILL);
     QVERIFY(coordinator->waitForFinished(30000));
@@ -343,8 +332,7 @@ void TestJobFailover::coordinatorKilledMidRun()
     coordinator->start(Cli, serve);
     QVERIFY(coordinator->waitForStarted());
     QVERIFY(waitFor([&] { return metricRows(path, 1).size() > rowsBefore; }, 15000));
-    QVERIFY(waitFor([&] { return store::isEnded(jobOf(path, 1).state); }, 120000));
-    const store::JobRecord done = jobOf(path, 1);
+    const store::JobRecord done = test::waitForEnd(path, 1, 120000);
     QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
     QCOMPARE(done.attempt, 1); // adopted, not restarted
     QVERIFY(waitFor([&] { return spooledRecords(work) == 0; }, 10000));

@@ -217,14 +217,7 @@ private slots:
             QVERIFY(store);
             job = *(*store)->submitJob({ "e", "escape", pipeline, roots.toStdString(), 0, 0 });
         }
-        store::JobRecord ended;
-        QVERIFY(waitFor(
-                [&] {
-                    auto store = store::ExperimentStore::openReadOnly(storePath);
-                    ended = *(*store)->job(job);
-                    return store::isEnded(ended.state);
-                },
-                30000));
+        const store::JobRecord ended = test::waitForEnd(storePath, job, 30000);
         QVERIFY2(ended.state == store::JobState::Failed, ended.message.c_str());
         QVERIFY2(ended.message.find("stages.source.train") != std::string::npos
                          && ended.message.find("(/etc/passwd) is outside the agent's data roots")

@@ -87,12 +87,7 @@ private slots:
             id = *(*store)->submitJob({ "cluster", "two-ranks", pipeline,
                                         TS_SOURCE_DIR "/resources/pipelines", 0, 50, 2 });
         }
-        const auto jobNow = [&] {
-            auto store = store::ExperimentStore::openReadOnly(storePath);
-            auto job =
-                    store ? (*store)->job(id) : common::Expected<store::JobRecord>(store.error());
-            return job ? *job : store::JobRecord {};
-        };
+        const auto jobNow = [&] { return test::jobIn(storePath, id); };
         const auto logCount = [&](const std::string& prefix) {
             auto store = store::ExperimentStore::openReadOnly(storePath);
             if (!store) {
@@ -120,8 +115,7 @@ private slots:
         ::kill(pid_t(agents[first.placement[1].agent]->processId()), SIGKILL);
         QVERIFY(waitFor([&] { return jobNow().attempt == 2; }, 15000));
         QVERIFY(waitFor([&] { return logCount("rendezvous: 2 ranks reachable") == 4; }, 60000));
-        QVERIFY(waitFor([&] { return store::isEnded(jobNow().state); }, 180000));
-        const store::JobRecord done = jobNow();
+        const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
         QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
         QCOMPARE(done.attempt, 2);
         for (const store::RankPlacement& p : done.placement)

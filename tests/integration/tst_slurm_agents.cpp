@@ -119,14 +119,7 @@ private slots:
             job = *(*store)->submitJob(
                     { "slurm", "tabular", text, TS_SOURCE_DIR "/resources/pipelines", 0, 0 });
         }
-        store::JobRecord done;
-        QVERIFY(waitFor(
-                [&] {
-                    auto store = store::ExperimentStore::openReadOnly(storePath);
-                    done = *(*store)->job(job);
-                    return store::isEnded(done.state);
-                },
-                120000));
+        const store::JobRecord done = test::waitForEnd(storePath, job, 120000);
         QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
         QCOMPARE(done.agent, id);
 
