@@ -1,6 +1,7 @@
 #include "agent/job_runner.h"
 
 #include "common/child_process.h"
+#include "common/file_io.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -19,15 +20,6 @@ namespace ts::agent {
 namespace {
 
 constexpr auto KillAfter = std::chrono::seconds(10);
-
-common::Result writeFile(const std::filesystem::path& path, std::string_view bytes)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!out)
-        return common::Error(common::ErrorKind::Io, path.string() + ": cannot write");
-    return {};
-}
 
 // The last line of a rank's log: what a crashed rank said last.
 std::string lastLine(const std::string& path)
@@ -113,11 +105,11 @@ void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_v
     std::filesystem::create_directories(dir, ec);
     common::Result written = ec
             ? common::Error(common::ErrorKind::Io, dir.string() + ": " + ec.message())
-            : writeFile(dir / "assign.pb", assign.SerializeAsString());
+            : common::writeFileAtomically((dir / "assign.pb").string(), assign.SerializeAsString());
     if (written && assign.resume()) {
         written = payloads.empty()
                 ? common::Error(common::ErrorKind::InvalidInput, "a resume without its checkpoint")
-                : writeFile(dir / "resume.tsckpt", payloads[0]);
+                : common::writeFileAtomically((dir / "resume.tsckpt").string(), payloads[0]);
     }
     if (!written) {
         recordExit(assign, 127, "cannot start the rank: " + written.error().message());
@@ -160,14 +152,10 @@ void JobRunner::rendezvous(const wire::Rendezvous& table)
     for (const auto& [pid, rank] : m_ranks) {
         if (rank.assign.job() != table.job() || rank.assign.attempt() != table.attempt())
             continue;
-        // Written aside and renamed: the rank never reads half a table.
-        const auto path = std::filesystem::path(rank.dir) / "rendezvous.pb";
-        auto part = path;
-        part += ".part";
-        std::error_code ec;
-        if (common::Result written = writeFile(part, bytes); written)
-            std::filesystem::rename(part, path, ec);
-        else
+        // Renamed into place: the rank, polling for it, never reads half a table.
+        if (common::Result written =
+                    common::writeFileAtomically(rank.dir + "/rendezvous.pb", bytes);
+            !written)
             m_options.log(written.error().message());
     }
 }

@@ -2,6 +2,7 @@
 
 #include "agent/rank_recorder.h"
 #include "cluster/data_roots.h"
+#include "common/file_io.h"
 #include "dist/data_plane.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/pipeline_runner.h"
@@ -9,7 +10,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 namespace ts::agent {
@@ -75,9 +75,9 @@ common::Expected<std::unique_ptr<dist::DataPlane>> joinPeers(const RankProcessOp
             return common::Error(common::ErrorKind::Io,
                                  "no rendezvous table from the coordinator within "
                                          + std::to_string(RendezvousTimeout.count()) + " s");
-        std::ifstream in(table, std::ios::binary);
-        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-        if (!bytes.empty() && rendezvous.ParseFromString(bytes))
+        // The agent renames the table into place: a file that is there is whole.
+        if (auto bytes = common::readFileBytes(table.string());
+            bytes && rendezvous.ParseFromString(*bytes))
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -102,14 +102,11 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
 {
     const std::filesystem::path dir(options.rankDir);
     wire::Assign assign;
-    {
-        std::ifstream in(dir / "assign.pb", std::ios::binary);
-        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-        if (bytes.empty() || !assign.ParseFromString(bytes)) {
-            std::fprintf(stderr, "trainstudio-agent: %s: no readable assignment\n",
-                         (dir / "assign.pb").c_str());
-            return 2;
-        }
+    if (auto bytes = common::readFileBytes((dir / "assign.pb").string());
+        !bytes || bytes->empty() || !assign.ParseFromString(*bytes)) {
+        std::fprintf(stderr, "trainstudio-agent: %s: no readable assignment\n",
+                     (dir / "assign.pb").c_str());
+        return 2;
     }
     auto spool = Spool::open(options.spoolPath);
     if (!spool) {

@@ -1,6 +1,6 @@
 #include "agent/rank_recorder.h"
 
-#include <fstream>
+#include "common/file_io.h"
 
 namespace ts::agent {
 
@@ -157,14 +157,12 @@ common::Result RankRecorder::saveConfusionMatrix(int64_t, int64_t step, int64_t 
 
 common::Result RankRecorder::checkpointSaved(int64_t, int64_t step, const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    if (!in.good() && !in.eof())
-        return common::Error(common::ErrorKind::Io, path + ": cannot read the checkpoint back");
+    auto bytes = common::readFileBytes(path);
+    TS_TRY(bytes);
     TS_TRY(flushMetrics()); // every point before the checkpoint goes first
     wire::Record r = record();
     r.mutable_checkpoint()->set_step(step);
-    TS_TRY(toResult(m_spool.append(r, bytes)));
+    TS_TRY(toResult(m_spool.append(r, *bytes)));
     return log(1, "checkpoint at step " + std::to_string(step));
 }
 

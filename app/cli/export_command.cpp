@@ -5,18 +5,17 @@
 #include "export_command.h"
 
 #include "cli_common.h"
+#include "common/file_io.h"
 #include "common/spelling.h"
 #include "run_json.h"
 #include "store/experiment_store.h"
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <sstream>
 
@@ -88,31 +87,6 @@ json seriesJson(const std::vector<store::Series>& series)
     return points;
 }
 
-// Writes `text` to `path` through a temporary file renamed into place.
-common::Result writeAtomically(const std::string& path, const std::string& text)
-{
-    const std::string temporary = path + ".partial";
-    {
-        std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-        if (!file)
-            return Error(ErrorKind::Io, path + ": cannot write: " + std::strerror(errno));
-        file << text;
-        file.flush();
-        if (!file) {
-            const std::string reason = std::strerror(errno);
-            std::filesystem::remove(temporary);
-            return Error(ErrorKind::Io, path + ": cannot write: " + reason);
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(temporary, path, ec);
-    if (ec) {
-        std::filesystem::remove(temporary);
-        return Error(ErrorKind::Io, path + ": cannot write: " + ec.message());
-    }
-    return {};
-}
-
 common::Expected<std::string> exportRun(store::ExperimentStore& store, const ExportArgs& args)
 {
     auto run = store.runDetails(args.runId);
@@ -152,7 +126,7 @@ int exportCommand(const ExportArgs& args)
         std::fwrite(text->data(), 1, text->size(), stdout);
         return ExitOk;
     }
-    if (common::Result written = writeAtomically(args.output, *text); !written)
+    if (common::Result written = common::writeFileAtomically(args.output, *text); !written)
         return reportError(written.error());
     std::fprintf(stderr, "Exported run %lld to %s\n", (long long)args.runId, args.output.c_str());
     return ExitOk;

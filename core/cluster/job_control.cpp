@@ -3,13 +3,13 @@
 #include "cluster/job_control.h"
 
 #include "cluster/job_control_private.h"
+#include "common/file_io.h"
 #include "net/curve_keys.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/pipeline_runner.h" // for checkpointPathOf
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 namespace ts::cluster {
 
@@ -18,15 +18,7 @@ using common::ErrorKind;
 using store::JobRecord;
 using store::JobState;
 
-namespace {
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-} // namespace
+namespace {} // namespace
 
 common::Expected<std::unique_ptr<JobControl>> JobControl::open(const std::string& storePath,
                                                                std::chrono::milliseconds lostAfter)
@@ -124,7 +116,12 @@ common::Result JobControl::start(JobRecord& job, std::vector<store::RankPlacemen
     TS_TRY(jobKeys);
     const std::string checkpoint = train::checkpointPathOf(m_store->path(), job.run);
     const bool resume = job.checkpointStep >= 0 && std::filesystem::exists(checkpoint);
-    const std::string checkpointBytes = resume ? readFile(checkpoint) : std::string();
+    std::string checkpointBytes;
+    if (resume) {
+        auto bytes = common::readFileBytes(checkpoint);
+        TS_TRY(bytes);
+        checkpointBytes = std::move(*bytes);
+    }
     job.attempt += 1;
     job.state = JobState::Running;
     job.placement = std::move(placement);

@@ -3,10 +3,10 @@
 #include "cluster/job_control.h"
 
 #include "cluster/job_control_private.h"
+#include "common/file_io.h"
 #include "train/pipeline_runner.h" // for checkpointPathOf
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 namespace ts::cluster {
@@ -20,26 +20,6 @@ namespace {
 
 // Log lines the coordinator adds to a job's log are numbered above any line a rank numbers.
 constexpr int64_t CoordinatorLines = int64_t(1) << 40;
-
-// Writes `bytes` to `path` through a temporary file renamed into place: a reader sees the old
-// checkpoint or the new one, never a part.
-common::Result writeAtomically(const std::string& path, std::string_view bytes)
-{
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    const std::string part = path + ".part";
-    {
-        std::ofstream out(part, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), std::streamsize(bytes.size()));
-        out.flush();
-        if (!out)
-            return Error(ErrorKind::Io, part + ": cannot write the checkpoint");
-    }
-    std::filesystem::rename(part, path, ec);
-    if (ec)
-        return Error(ErrorKind::Io, path + ": cannot store the checkpoint: " + ec.message());
-    return {};
-}
 
 data::DatasetStats statsOf(const wire::DatasetStats& wire)
 {
@@ -113,8 +93,11 @@ common::Result JobControl::applyOne(JobRecord& job, const std::string& agentId,
         if (!(current || pausedAttempt) || rank != 0
             || record.checkpoint().step() <= job.checkpointStep)
             return {};
-        TS_TRY(writeAtomically(train::checkpointPathOf(m_store->path(), run),
-                               payloads[record.checkpoint().payload()]));
+        // Renamed into place: a resume reads the old checkpoint or the new one, never a part.
+        std::error_code ec;
+        std::filesystem::create_directories(train::checkpointFolder(m_store->path()), ec);
+        TS_TRY(common::writeFileAtomically(train::checkpointPathOf(m_store->path(), run),
+                                           payloads[record.checkpoint().payload()]));
         job.checkpointStep = record.checkpoint().step();
         return m_store->saveJob(job);
     }

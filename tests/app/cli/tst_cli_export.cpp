@@ -135,7 +135,7 @@ private slots:
         const QJsonArray points = metrics["train_loss"].toArray();
         QVERIFY(points.size() > 10);
         QCOMPARE(points[0].toObject()["worker"].toInt(), 0);
-        QVERIFY(!QFile::exists(file + ".partial"));
+        QVERIFY(!QFile::exists(file + ".part")); // the temporary was renamed into place
     }
 
     void mistakesLeaveFilesAlone_data()
