@@ -9,6 +9,17 @@
 
 namespace ts::data {
 
+namespace {
+
+// Where a rank's consecutive part [rank * g / ranks, (rank + 1) * g / ranks) of the g rows of a
+// global batch starts: the parts differ by at most one row.
+int64_t sliceStart(int64_t globalRows, int rank, int ranks)
+{
+    return globalRows * rank / ranks;
+}
+
+} // namespace
+
 Batcher::Batcher(const Dataset& data, int64_t batchSize, uint64_t seed, bool shuffle)
     : m_data(data)
     , m_batchSize(batchSize)
@@ -40,14 +51,30 @@ float* Batcher::Staging::reserve(tensor::Backend& owner, size_t count)
     return data;
 }
 
+void Batcher::setSlice(int rank, int ranks)
+{
+    TS_ASSERT(ranks > 0 && rank >= 0 && rank < ranks);
+    m_rank = rank;
+    m_ranks = ranks;
+}
+
 int64_t Batcher::batchCount() const
 {
-    return (m_data.rows + m_batchSize - 1) / m_batchSize;
+    const int64_t global = m_batchSize * m_ranks;
+    const int64_t full = m_data.rows / global;
+    return full + (m_data.rows % global >= m_ranks ? 1 : 0);
+}
+
+int64_t Batcher::rowsInGlobalBatch(int64_t batch) const
+{
+    const int64_t global = m_batchSize * m_ranks;
+    return std::min(global, m_data.rows - batch * global);
 }
 
 int64_t Batcher::rowsInBatch(int64_t batch) const
 {
-    return std::min(m_batchSize, m_data.rows - batch * m_batchSize);
+    const int64_t global = rowsInGlobalBatch(batch);
+    return sliceStart(global, m_rank + 1, m_ranks) - sliceStart(global, m_rank, m_ranks);
 }
 
 void Batcher::startEpoch(int epoch)
@@ -91,7 +118,8 @@ void Batcher::fill(int64_t batch, tensor::Backend& backend, tensor::Tensor& feat
         featureRows = m_stagingFeatures.reserve(backend, static_cast<size_t>(rows * cols));
         labelRows = m_stagingLabels.reserve(backend, static_cast<size_t>(rows));
     }
-    const int64_t first = batch * m_batchSize;
+    const int64_t first =
+            batch * m_batchSize * m_ranks + sliceStart(rowsInGlobalBatch(batch), m_rank, m_ranks);
     for (int64_t i = 0; i < rows; ++i) {
         const int64_t source = m_order[static_cast<size_t>(first + i)];
         std::memcpy(featureRows + i * cols, m_data.row(source),

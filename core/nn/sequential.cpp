@@ -50,8 +50,11 @@ const tensor::Tensor& Sequential::forward(const tensor::Tensor& input)
 const tensor::Tensor& Sequential::backward(const tensor::Tensor& outputGrad, bool needInputGrad)
 {
     const tensor::Tensor* g = &outputGrad;
-    for (size_t i = m_layers.size(); i-- > 0;)
+    for (size_t i = m_layers.size(); i-- > 0;) {
         g = &m_layers[i]->backward(*g, i > 0 || needInputGrad);
+        if (m_afterBackward)
+            m_afterBackward(*m_layers[i]);
+    }
     if (!needInputGrad) {
         static const tensor::Tensor none;
         return none;

@@ -3,6 +3,7 @@
 
 #include "nn/layer.h"
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -29,12 +30,20 @@ public:
     // ResidualBlock); otherwise it skips that gradient (inputs are data, not parameters) and
     // returns an empty tensor.
     const tensor::Tensor& backward(const tensor::Tensor& outputGrad, bool needInputGrad = false);
+    // Called by backward() after each layer's gradients are written, last layer first: a
+    // data-parallel strategy starts sending a bucket of gradients while the earlier layers are
+    // still back-propagating. Empty = none.
+    void setAfterLayerBackward(std::function<void(Layer&)> hook)
+    {
+        m_afterBackward = std::move(hook);
+    }
 
     // "dense1(784->256) relu1 dense2(256->128) ..." for logs and run parameters.
     std::string describe() const;
 
 private:
     std::vector<std::unique_ptr<Layer>> m_layers;
+    std::function<void(Layer&)> m_afterBackward;
 };
 
 } // namespace ts::nn

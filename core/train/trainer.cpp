@@ -69,7 +69,9 @@ struct Trainer::Loop
 {
     Loop(const data::Dataset& train, const TrainOptions& options)
         : batcher(train, options.batchSize, options.seed)
-        , stepsPerEpoch(batcher.batchCount())
+        // The slice first: it sets how many batches an epoch has.
+        , stepsPerEpoch(
+                  (batcher.setSlice(options.dataRank, options.dataRanks), batcher.batchCount()))
         , totalSteps(stepsPerEpoch * options.epochs)
     {}
 
@@ -86,6 +88,8 @@ struct Trainer::Loop
     int64_t samplesSeen = 0;  // of the finished epochs of this fit()
     int64_t epochSamples = 0; // of the current epoch
     Clock::time_point epochStart;
+    // The step time of the open loss window, split (see trainer.h).
+    double dataSeconds = 0, computeSeconds = 0, commSeconds = 0;
 };
 
 Trainer::Trainer(tensor::Backend& backend, nn::Sequential& model, TrainOptions options)
@@ -188,10 +192,21 @@ TrainSummary Trainer::fit(const data::Dataset& train, const data::Dataset* test,
     loop.summary.epochsDone = start.epoch;
     loop.lossSum = start.lossSum;
     loop.lossCount = start.lossCount;
+    UpdateStrategy* strategy = m_options.strategy;
+    if (strategy) {
+        if (Result begun = strategy->begin(m_model, *m_optimizer, start.step); !begun) {
+            loop.summary.failure = std::move(begun).error();
+            return std::move(loop.summary);
+        }
+    }
     for (loop.epoch = start.epoch; loop.epoch < m_options.epochs; ++loop.epoch) {
         const int64_t first = loop.epoch == start.epoch ? start.batch : 0;
         if (!trainEpoch(loop, first, test, sink))
             break;
+    }
+    if (strategy) {
+        if (Result ended = strategy->end(); !ended && !loop.summary.failure)
+            loop.summary.failure = std::move(ended).error();
     }
     loop.summary.trainSeconds = loop.trainSeconds;
     loop.summary.samplesPerSecond = double(loop.samplesSeen) / std::max(loop.trainSeconds, 1e-9);
@@ -214,7 +229,12 @@ bool Trainer::trainEpoch(Loop& loop, int64_t first, const data::Dataset* test, M
             carryOn = false;
             break;
         }
-        const float learningRate = trainStep(loop, b);
+        const std::optional<float> stepped = trainStep(loop, b);
+        if (!stepped) {
+            carryOn = false;
+            break;
+        }
+        const float learningRate = *stepped;
         if (loop.lossCount == m_options.logEvery || b + 1 == loop.stepsPerEpoch)
             logLoss(loop, b + 1, learningRate, sink);
         // The epoch's last step is saved after its evaluation, below.
@@ -232,15 +252,43 @@ bool Trainer::trainEpoch(Loop& loop, int64_t first, const data::Dataset* test, M
     return !checkpointing() || checkpoint(loop, loop.epoch + 1, 0);
 }
 
-float Trainer::trainStep(Loop& loop, int64_t batch)
+std::optional<float> Trainer::trainStep(Loop& loop, int64_t batch)
 {
+    const auto started = Clock::now();
     loop.batcher.fill(batch, m_backend, loop.features, loop.labels);
+    const auto filled = Clock::now();
     const Tensor& logits = m_model.forward(loop.features);
     if (loop.lossGrad.empty() || loop.lossGrad.rows() != logits.rows())
         loop.lossGrad = Tensor(m_backend, { logits.rows(), logits.cols() });
     const float loss = m_backend.softmaxCrossEntropy(logits, loop.labels, &loop.lossGrad);
+    UpdateStrategy* strategy = m_options.strategy;
+    const double commBefore = strategy ? strategy->communicationSeconds() : 0.0;
+    float learningRate = 0;
+    const auto applyLocally = [&] {
+        learningRate = applyUpdate(*m_optimizer, m_options.optimizer, loop.totalSteps);
+    };
+    const StepInfo info { loop.summary.steps, loop.epoch, loop.batcher.rowsInBatch(batch),
+                          loop.batcher.rowsInGlobalBatch(batch) };
+    if (strategy)
+        strategy->beginStep(info);
     m_model.backward(loop.lossGrad);
-    const float learningRate = applyUpdate(*m_optimizer, m_options.optimizer, loop.totalSteps);
+    if (!strategy) {
+        applyLocally();
+    } else {
+        // The schedule's rate of this step, for the metrics, also where a server applies it.
+        learningRate =
+                nn::learningRateAt(m_options.optimizer.schedule, m_options.optimizer.learningRate,
+                                   loop.summary.steps, loop.totalSteps);
+        if (Result updated = strategy->update(info, applyLocally); !updated) {
+            loop.summary.failure = std::move(updated).error().wrap(
+                    "step " + std::to_string(loop.summary.steps + 1));
+            return std::nullopt;
+        }
+    }
+    const double comm = strategy ? strategy->communicationSeconds() - commBefore : 0.0;
+    loop.dataSeconds += std::chrono::duration<double>(filled - started).count();
+    loop.commSeconds += comm;
+    loop.computeSeconds += std::max(0.0, secondsSince(filled) - comm);
     ++loop.summary.steps;
     ++loop.stepsRun;
     loop.epochSamples += loop.features.rows();
@@ -255,6 +303,11 @@ void Trainer::logLoss(Loop& loop, int64_t stepInEpoch, float learningRate, Metri
     s.lastTrainLoss = loop.lossSum / double(loop.lossCount);
     sink.onMetric("train_loss", s.steps, s.lastTrainLoss);
     sink.onMetric("learning_rate", s.steps, learningRate);
+    const double perStepMs = 1000.0 / double(loop.lossCount);
+    sink.onMetric("time_data_ms", s.steps, loop.dataSeconds * perStepMs);
+    sink.onMetric("time_compute_ms", s.steps, loop.computeSeconds * perStepMs);
+    sink.onMetric("time_comm_ms", s.steps, loop.commSeconds * perStepMs);
+    loop.dataSeconds = loop.computeSeconds = loop.commSeconds = 0;
     const double elapsed = loop.trainSeconds + secondsSince(loop.epochStart);
     Progress p;
     p.epoch = loop.epoch;

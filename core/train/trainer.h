@@ -8,7 +8,9 @@
 // Before every step the optimizer gets the scheduled learning rate (nn/lr_schedule.h, over
 // stepsPerEpoch * epochs steps) and, when optimizer.clipNorm > 0, clipped gradients.
 // Every `logEvery` steps the mean train loss of those steps goes to the sink as "train_loss",
-// with "learning_rate", the rate of the last of those steps;
+// with "learning_rate", the rate of the last of those steps, and the mean step time of those
+// steps split into "time_data_ms" (batch assembly and upload), "time_compute_ms" (forward,
+// backward, update) and "time_comm_ms" (waiting on other ranks, train/update_strategy.h);
 // after each epoch "samples_per_second" and, with a test set, "test_loss" and "test_accuracy"
 // (step = the global step at the end of the epoch).
 //
@@ -40,6 +42,7 @@
 #include "nn/sequential.h"
 #include "train/evaluation.h"
 #include "train/metric_sink.h"
+#include "train/update_strategy.h"
 
 #include <cstdint>
 #include <functional>
@@ -70,6 +73,11 @@ struct TrainOptions
     // Called after a checkpoint was written, with its global step (a job's rank sends the file
     // to its coordinator from here). A failure stops training like a failed save. Optional.
     std::function<common::Result(int64_t step)> afterCheckpoint {};
+    // Data parallel: this rank's part of every global batch (data/batcher.h) and the strategy
+    // that turns its gradients into updates. Without a strategy the optimizer applies them.
+    int dataRank = 0;
+    int dataRanks = 1;
+    UpdateStrategy* strategy = nullptr;
 };
 
 struct Evaluation
@@ -131,8 +139,9 @@ private:
     // Runs the batches of loop.epoch from `first`, then ends the epoch (its metrics,
     // evaluation and checkpoint); false when training must stop.
     bool trainEpoch(Loop& loop, int64_t first, const data::Dataset* test, MetricSink& sink);
-    // One forward, backward and update of batch `batch`; returns the learning rate used.
-    float trainStep(Loop& loop, int64_t batch);
+    // One forward, backward and update of batch `batch`; returns the learning rate used, or
+    // nothing (with loop.summary.failure set) when the strategy failed.
+    std::optional<float> trainStep(Loop& loop, int64_t batch);
     void logLoss(Loop& loop, int64_t stepInEpoch, float learningRate, MetricSink& sink);
     void evaluateEpoch(Loop& loop, double epochSeconds, const data::Dataset* test,
                        MetricSink& sink);

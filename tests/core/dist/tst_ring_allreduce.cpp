@@ -3,6 +3,7 @@
 // values (both the direct and the ring path), every rank ends with the sum of all ranks' buffers
 // (within float rounding of the sum in double) and all ranks hold the same bits. A buffer whose
 // size differs between ranks is refused with a message naming the rank.
+#include "common/data_planes.h"
 #include "dist/data_plane.h"
 #include "dist/ring_allreduce.h"
 
@@ -27,35 +28,6 @@ std::vector<float> randomBuffer(size_t n, int rank)
     return out;
 }
 
-// One data plane per rank, connected; empty when something failed (with a warning).
-std::vector<std::unique_ptr<dist::DataPlane>> connectedPlanes(int n)
-{
-    auto keys = net::generateKeyPair();
-    std::vector<std::unique_ptr<dist::DataPlane>> planes;
-    std::vector<std::string> endpoints;
-    for (int rank = 0; rank < n; ++rank) {
-        auto plane = dist::DataPlane::bind("127.0.0.1", *keys, rank, n);
-        if (!plane) {
-            qWarning("%s", plane.error().message().c_str());
-            return {};
-        }
-        endpoints.push_back((*plane)->endpoint());
-        planes.push_back(std::move(*plane));
-    }
-    std::vector<std::thread> threads;
-    std::atomic<int> failures { 0 };
-    for (auto& plane : planes)
-        threads.emplace_back([&, p = plane.get()] {
-            if (!p->connect(endpoints, std::chrono::seconds(20), nullptr))
-                ++failures;
-        });
-    for (auto& t : threads)
-        t.join();
-    if (failures > 0)
-        planes.clear();
-    return planes;
-}
-
 } // namespace
 
 class TestRingAllReduce final : public QObject
@@ -77,7 +49,7 @@ private slots:
     {
         QFETCH(int, ranks);
         QFETCH(int, values);
-        auto planes = connectedPlanes(ranks);
+        auto planes = testing::connectedPlanes(ranks);
         QCOMPARE(int(planes.size()), ranks);
         std::vector<std::vector<float>> buffers;
         std::vector<double> expected(static_cast<size_t>(values), 0.0);
@@ -113,7 +85,7 @@ private slots:
 
     void buffersOfDifferentSizesAreRefused()
     {
-        auto planes = connectedPlanes(2);
+        auto planes = testing::connectedPlanes(2);
         QCOMPARE(planes.size(), size_t(2));
         std::vector<float> a(10, 1.0f), b(12, 1.0f);
         std::string errorA, errorB;

@@ -1,0 +1,230 @@
+#include "train/allreduce_strategy.h"
+
+#include "dist/data_plane.h"
+#include "dist/ring_allreduce.h"
+#include "nn/optimizer.h"
+#include "nn/sequential.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace ts::train {
+
+using common::Error;
+using common::ErrorKind;
+using common::Result;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Where one parameter's gradient lies in its bucket's buffer.
+struct Slot
+{
+    nn::Parameter* parameter = nullptr;
+    size_t bucket = 0;
+    size_t offset = 0;
+};
+
+struct Bucket
+{
+    std::vector<float> values;
+    size_t parameters = 0; // how many of its gradients a step must write before it is sent
+    size_t pending = 0;    // of this step
+    bool reduced = false;  // of this step
+};
+
+} // namespace
+
+struct AllReduceStrategy::Private
+{
+    dist::DataPlane& plane;
+    size_t bucketBytes;
+    std::chrono::milliseconds timeout;
+    nn::Sequential* model = nullptr;
+    std::vector<Bucket> buckets;
+    std::map<const nn::Layer*, std::vector<Slot>> slotsOfLayer;
+    float weight = 1; // rows / globalRows of this step
+    int64_t step = 0;
+
+    // The communication thread and what it shares with the training thread.
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<size_t> queue; // buckets ready to reduce
+    bool stopping = false;
+    std::optional<Error> failure;
+    double waitedSeconds = 0;
+
+    Private(dist::DataPlane& plane, size_t bucketBytes, std::chrono::milliseconds timeout)
+        : plane(plane)
+        , bucketBytes(bucketBytes)
+        , timeout(timeout)
+    {}
+
+    void communicate()
+    {
+        for (;;) {
+            size_t index = 0;
+            int64_t stepOfBucket = 0;
+            {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return stopping || !queue.empty(); });
+                if (queue.empty())
+                    return;
+                index = queue.front();
+                queue.pop_front();
+                stepOfBucket = step;
+            }
+            Bucket& bucket = buckets[index];
+            Result reduced = dist::ringAllReduce(
+                    plane, bucket.values,
+                    "g" + std::to_string(stepOfBucket) + "." + std::to_string(index), timeout);
+            std::lock_guard lock(mutex);
+            if (!reduced && !failure)
+                failure = std::move(reduced).error();
+            bucket.reduced = true;
+            changed.notify_all();
+        }
+    }
+
+    // Called by the backward pass after `layer`: its gradients go into their buckets, weighed,
+    // and every bucket that is now complete goes to the communication thread.
+    void gradientsOf(const nn::Layer& layer)
+    {
+        const auto found = slotsOfLayer.find(&layer);
+        if (found == slotsOfLayer.end())
+            return;
+        for (const Slot& slot : found->second) {
+            Bucket& bucket = buckets[slot.bucket];
+            const tensor::Tensor& grad = slot.parameter->grad;
+            float* into = bucket.values.data() + slot.offset;
+            grad.backend().download(into, grad.data(), size_t(grad.size()));
+            if (weight != 1)
+                for (int64_t i = 0; i < grad.size(); ++i)
+                    into[i] *= weight;
+            if (--bucket.pending == 0) {
+                std::lock_guard lock(mutex);
+                queue.push_back(slot.bucket);
+                changed.notify_all();
+            }
+        }
+    }
+
+    void stop()
+    {
+        {
+            std::lock_guard lock(mutex);
+            stopping = true;
+            changed.notify_all();
+        }
+        if (thread.joinable())
+            thread.join();
+        if (model)
+            model->setAfterLayerBackward({});
+        model = nullptr;
+    }
+};
+
+AllReduceStrategy::AllReduceStrategy(dist::DataPlane& plane, size_t bucketBytes,
+                                     std::chrono::milliseconds timeout)
+    : d(std::make_unique<Private>(plane, bucketBytes, timeout))
+{}
+
+AllReduceStrategy::~AllReduceStrategy()
+{
+    d->stop();
+}
+
+size_t AllReduceStrategy::bucketCount() const
+{
+    return d->buckets.size();
+}
+
+double AllReduceStrategy::communicationSeconds() const
+{
+    return d->waitedSeconds;
+}
+
+Result AllReduceStrategy::begin(nn::Sequential& model, nn::Optimizer& /*optimizer*/,
+                                int64_t /*firstStep*/)
+{
+    d->stop();
+    d->stopping = false;
+    d->buckets.clear();
+    d->slotsOfLayer.clear();
+    // Buckets in the order the backward pass writes the gradients: last layer first.
+    size_t bytes = 0;
+    for (auto layer = model.layers().rbegin(); layer != model.layers().rend(); ++layer) {
+        for (nn::Parameter* p : (*layer)->parameters()) {
+            if (d->buckets.empty() || bytes >= d->bucketBytes) {
+                d->buckets.emplace_back();
+                bytes = 0;
+            }
+            Bucket& bucket = d->buckets.back();
+            d->slotsOfLayer[layer->get()].push_back(
+                    { p, d->buckets.size() - 1, bucket.values.size() });
+            bucket.values.resize(bucket.values.size() + size_t(p->grad.size()));
+            ++bucket.parameters;
+            bytes += size_t(p->grad.size()) * sizeof(float);
+        }
+    }
+    d->model = &model;
+    model.setAfterLayerBackward([this](nn::Layer& layer) { d->gradientsOf(layer); });
+    d->thread = std::thread([this] { d->communicate(); });
+    return {};
+}
+
+void AllReduceStrategy::beginStep(const StepInfo& step)
+{
+    std::lock_guard lock(d->mutex);
+    d->weight = step.globalRows > 0 ? float(double(step.rows) / double(step.globalRows)) : 1.0f;
+    d->step = step.step;
+    for (Bucket& bucket : d->buckets) {
+        bucket.pending = bucket.parameters;
+        bucket.reduced = false;
+    }
+}
+
+Result AllReduceStrategy::update(const StepInfo& step, const std::function<void()>& applyLocally)
+{
+    const auto started = Clock::now();
+    {
+        std::unique_lock lock(d->mutex);
+        for (const Bucket& bucket : d->buckets)
+            if (bucket.pending != 0)
+                return Error(ErrorKind::Internal,
+                             "step " + std::to_string(step.step)
+                                     + ": the backward pass did not write every gradient");
+        d->changed.wait(lock, [&] {
+            for (const Bucket& bucket : d->buckets)
+                if (!bucket.reduced)
+                    return false;
+            return true;
+        });
+        d->waitedSeconds += std::chrono::duration<double>(Clock::now() - started).count();
+        if (d->failure)
+            return Error(*d->failure).wrap("all-reduce of the gradients");
+    }
+    for (const auto& [layer, slots] : d->slotsOfLayer)
+        for (const Slot& slot : slots) {
+            tensor::Tensor& grad = slot.parameter->grad;
+            grad.upload(
+                    { d->buckets[slot.bucket].values.data() + slot.offset, size_t(grad.size()) });
+        }
+    applyLocally();
+    return {};
+}
+
+Result AllReduceStrategy::end()
+{
+    d->stop();
+    return {};
+}
+
+} // namespace ts::train
