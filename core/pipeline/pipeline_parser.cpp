@@ -185,6 +185,7 @@ TrainSpec readTrain(ObjectReader& stage)
     const std::string automatic = "auto";
     train.device = tensor::deviceRequestFromName(
             stage.choice("device", tensor::deviceNames(), &automatic));
+    train.strategy = detail::readStrategy(stage);
     stage.finish();
     return train;
 }

@@ -41,6 +41,12 @@
 // "log": ["income"], "bucketize": { "age": [18, 30, 50], "rooms": { "quantiles": 4 } },
 // "scale": "none" | "unit" | "min-max" | "standardize".
 //
+// "train" may say how the ranks of a job train together: "strategy": { "type": "allreduce" } or
+// { "type": "parameter_server", "servers": 1, "mode": "ssp", "staleness": 2,
+// "schedule": [{ "fromEpoch": 3, "mode": "async" }] } (DESIGN.md, Strategies; dist/consistency.h).
+// Data-parallel ranks read the whole training split and take their part of every global batch of
+// batchSize x workers rows (data/batcher.h).
+//
 // Relative data paths are resolved against the folder of the pipeline file. The parser names the
 // exact offending field of any mistake ("stages[2].train.batchSize: must be > 0, got 0").
 #pragma once
@@ -51,6 +57,7 @@
 #include "data/normalizer.h"
 #include "data/postgres_reader.h"
 #include "data/splits.h"
+#include "dist/consistency.h"
 #include "nn/model_factory.h"
 #include "nn/optimizer_factory.h"
 #include "tensor/backend_registry.h"
@@ -114,6 +121,21 @@ struct PrepSpec
     }
 };
 
+// How the ranks of a job train together (DESIGN.md, Strategies). "auto": all-reduce when the job
+// has more than one rank, nothing to exchange with one.
+struct StrategySpec
+{
+    enum class Kind { Auto, Local, AllReduce, ParameterServer };
+    Kind kind = Kind::Auto;
+    int servers = 1; // parameter_server: the last `servers` ranks hold the weights
+    // parameter_server: the consistency from each phase's first epoch on; never empty.
+    std::vector<dist::ConsistencyPhase> consistency { dist::ConsistencyPhase {} };
+};
+
+// "auto", "local", "allreduce", "parameter_server".
+const std::vector<std::string>& strategyNames();
+const std::string& nameOf(StrategySpec::Kind kind);
+
 struct TrainSpec
 {
     nn::ModelSpec model;
@@ -124,6 +146,7 @@ struct TrainSpec
     tensor::DeviceRequest device = tensor::DeviceRequest::Auto;
     int threads = 0;       // CPU threads; 0 = every core this process may use
     int64_t logEvery = 50; // steps between train_loss points
+    StrategySpec strategy;
 };
 
 struct EvaluateSpec

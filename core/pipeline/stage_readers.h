@@ -1,4 +1,4 @@
-// The readers of the "source" and "prep" stages of a pipeline file. Internal to core/pipeline:
+// The readers of the "source" and "prep" stages and the train stage's "strategy" of a pipeline file. Internal to core/pipeline:
 // pipeline_parser.cpp calls them, and they throw FieldError (object_reader.h) on a mistake.
 #pragma once
 
@@ -15,5 +15,8 @@ std::string resolvePath(const std::string& file, const std::string& baseDir);
 SourceSpec readSource(ObjectReader& stage, const std::string& baseDir);
 
 PrepSpec readPrep(ObjectReader& stage);
+
+// The train stage's "strategy" (absent: auto).
+StrategySpec readStrategy(ObjectReader& train);
 
 } // namespace ts::pipeline::detail

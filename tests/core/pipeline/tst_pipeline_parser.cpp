@@ -48,6 +48,7 @@ private slots:
     void invalidPipelines();
     void optimizerWithScheduleAndClipping();
     void adamwDecaysByDefault();
+    void strategyWithConsistencySchedule();
     void syntaxErrorGivesLineAndColumn();
     void missingFileIsNotFound();
     void quickstartPipelineIsValid();
@@ -181,6 +182,38 @@ void TstPipelineParser::invalidPipelines_data()
             << replaced(R"("format": "idx")", R"("format": "parquet")")
             << "stages[0].source.format: unknown value 'parquet'; expected one of: idx, csv, "
                "postgres";
+    QTest::newRow("unknown strategy")
+            << replaced(R"("device": "cpu")",
+                        R"("device": "cpu", "strategy": { "type": "horovod" })")
+            << "stages[2].train.strategy.type: unknown value 'horovod'; expected one of: auto, "
+               "local, allreduce, parameter_server";
+    QTest::newRow("a consistency mode for all-reduce")
+            << replaced(R"("device": "cpu")",
+                        R"("device": "cpu", "strategy": { "type": "allreduce", "mode": "async" })")
+            << "stages[2].train.strategy.mode: applies to \"parameter_server\" only";
+    QTest::newRow("ssp without its bound") << replaced(R"("device": "cpu")", R"("device": "cpu",
+                        "strategy": { "type": "parameter_server", "mode": "ssp" })")
+                                           << "stages[2].train.strategy.staleness: is required";
+    QTest::newRow("a staleness bound for sync")
+            << replaced(R"("device": "cpu")", R"("device": "cpu",
+                        "strategy": { "type": "parameter_server", "staleness": 2 })")
+            << "stages[2].train.strategy.staleness: applies to the mode \"ssp\" only";
+    QTest::newRow("no servers")
+            << replaced(R"("device": "cpu")", R"("device": "cpu",
+                        "strategy": { "type": "parameter_server", "servers": 0 })")
+            << "stages[2].train.strategy.servers: must be between 1 and 64, got 0";
+    QTest::newRow("a schedule that goes back in epochs")
+            << replaced(R"("device": "cpu")", R"("device": "cpu",
+                        "strategy": { "type": "parameter_server", "schedule": [
+                            { "fromEpoch": 3, "mode": "async" }, { "fromEpoch": 2, "mode": "sync" } ] })")
+            << "stages[2].train.strategy.schedule[1].fromEpoch: must be between 4 and 100000, got "
+               "2";
+    QTest::newRow("unknown mode in the schedule")
+            << replaced(R"("device": "cpu")", R"("device": "cpu",
+                        "strategy": { "type": "parameter_server", "schedule": [
+                            { "fromEpoch": 1, "mode": "eventual" } ] })")
+            << "stages[2].train.strategy.schedule[0].mode: unknown value 'eventual'; expected one "
+               "of: sync, async, ssp";
     QTest::newRow("unknown device")
             << replaced(R"("device": "cpu")", R"("device": "tpu")")
             << "stages[2].train.device: unknown value 'tpu'; expected one of: auto, cpu, cuda";
@@ -285,6 +318,35 @@ void TstPipelineParser::optimizerWithScheduleAndClipping()
     QCOMPARE(o.schedule.minLearningRate, 0.0001f);
     QCOMPARE(o.schedule.warmupSteps, int64_t(100));
     QCOMPARE(o.clipNorm, 1.5);
+}
+
+void TstPipelineParser::strategyWithConsistencySchedule()
+{
+    auto plain = pipeline::parsePipeline(QString::fromUtf8(ValidPipeline).toStdString(), "p.json",
+                                         "/data");
+    QVERIFY(plain.ok());
+    QVERIFY(plain->train.strategy.kind == pipeline::StrategySpec::Kind::Auto);
+    const QString text = replaced(R"("device": "cpu")", R"("device": "cpu",
+        "strategy": { "type": "parameter_server", "servers": 2, "mode": "ssp", "staleness": 3,
+                      "schedule": [ { "fromEpoch": 2, "mode": "async" },
+                                    { "fromEpoch": 5, "mode": "sync" } ] })");
+    auto spec = pipeline::parsePipeline(text.toStdString(), "p.json", "/data");
+    QVERIFY2(spec.ok(), spec.ok() ? "" : spec.error().message().c_str());
+    const pipeline::StrategySpec& s = spec->train.strategy;
+    QVERIFY(s.kind == pipeline::StrategySpec::Kind::ParameterServer);
+    QCOMPARE(s.servers, 2);
+    QCOMPARE(int(s.consistency.size()), 3);
+    for (const auto& [epoch, mode, bound] : std::vector<std::tuple<int, dist::Consistency, int>> {
+                 { 0, dist::Consistency::BoundedStaleness, 3 },
+                 { 1, dist::Consistency::BoundedStaleness, 3 },
+                 { 2, dist::Consistency::Async, 0 },
+                 { 4, dist::Consistency::Async, 0 },
+                 { 5, dist::Consistency::Sync, 0 },
+                 { 9, dist::Consistency::Sync, 0 } }) {
+        const dist::ConsistencyPhase phase = dist::phaseAt(s.consistency, epoch);
+        QVERIFY2(phase.mode == mode, qPrintable(QString("epoch %1").arg(epoch)));
+        QCOMPARE(phase.staleness, bound);
+    }
 }
 
 void TstPipelineParser::adamwDecaysByDefault()
