@@ -166,6 +166,27 @@ common::Result RankRecorder::checkpointSaved(int64_t, int64_t step, const std::s
     return log(1, "checkpoint at step " + std::to_string(step));
 }
 
+common::Result RankRecorder::recordStaleness(int64_t, int worker,
+                                             std::span<const int64_t> staleness)
+{
+    wire::Record r = record();
+    r.mutable_staleness()->set_worker(worker);
+    for (int64_t s : staleness)
+        r.mutable_staleness()->add_values(s);
+    return toResult(m_spool.append(r));
+}
+
+common::Result RankRecorder::addEvent(const store::RunEvent& event)
+{
+    wire::Record r = record();
+    wire::RunEventRecord& e = *r.mutable_event();
+    e.set_kind(event.kind);
+    e.set_worker(event.worker);
+    e.set_message(event.message);
+    e.set_time(event.time > 0 ? event.time : unixNow());
+    return toResult(m_spool.append(r));
+}
+
 common::Result RankRecorder::finishRun(int64_t, store::RunStatus status, const std::string& error)
 {
     TS_TRY(flushMetrics());

@@ -46,6 +46,9 @@ public:
     common::Result checkpointSaved(int64_t run, int64_t step, const std::string& path) override;
     common::Result finishRun(int64_t run, store::RunStatus status,
                              const std::string& error) override;
+    common::Result recordStaleness(int64_t run, int worker,
+                                   std::span<const int64_t> staleness) override;
+    common::Result addEvent(const store::RunEvent& event) override;
 
 private:
     wire::Record record() const;

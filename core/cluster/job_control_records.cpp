@@ -139,6 +139,23 @@ common::Result JobControl::applyOne(JobRecord& job, const std::string& agentId,
         end(job, JobState::Finished, {});
         return {};
     }
+    case wire::Record::kStaleness: {
+        if (!current && !pausedAttempt)
+            return {}; // a stale attempt's updates were replaced by its successor's
+        const auto& values = record.staleness().values();
+        for (int64_t v : values)
+            if (v < 0)
+                return {}; // malformed; the store refuses it too
+        std::vector<int64_t> staleness(values.begin(), values.end());
+        return m_store->recordStaleness(run, record.staleness().worker(), staleness);
+    }
+    case wire::Record::kEvent: {
+        const wire::RunEventRecord& e = record.event();
+        if (e.kind().empty())
+            return {};
+        TS_TRY(m_store->addEvent({ 0, run, e.time(), e.kind(), e.worker(), e.message() }));
+        return {};
+    }
     case wire::Record::kLog: {
         const wire::Log& l = record.log();
         // Ranks number their lines from 1; rank r's lines go after rank r-1's in the key.

@@ -27,6 +27,23 @@ struct DataPlane::Private
     std::string endpoint;
     std::vector<int> peerSocket; // rank -> index in `peers`, -1 for this rank
     std::map<std::pair<int, std::string>, std::deque<std::vector<float>>> inbox;
+
+    // The next tensor that arrives on the socket within `timeout`, if any. Other messages (late
+    // hellos) and refused ones are dropped: a refused sender's tensor never comes.
+    std::optional<DataPlane::Tensor> receiveOne(std::chrono::milliseconds timeout)
+    {
+        auto received = net::receiveMessage(*router, true, timeout);
+        if (!received || !*received)
+            return std::nullopt;
+        const wire::Header& header = (*received)->message.header;
+        if (header.type() != wire::TENSOR || (*received)->message.payloads.empty())
+            return std::nullopt;
+        const std::string_view payload = (*received)->message.payloads.front();
+        DataPlane::Tensor tensor { header.rank(), header.tensor().name(),
+                                   std::vector<float>(payload.size() / sizeof(float)) };
+        std::memcpy(tensor.values.data(), payload.data(), tensor.values.size() * sizeof(float));
+        return tensor;
+    }
 };
 
 DataPlane::DataPlane(std::unique_ptr<Private> d)
@@ -184,17 +201,23 @@ common::Expected<std::vector<float>> DataPlane::receive(int peer, const std::str
                          "rank " + std::to_string(d->rank) + ": no '" + tag + "' from rank "
                                  + std::to_string(peer) + " within "
                                  + std::to_string(timeout.count()) + " ms");
-        auto received = net::receiveMessage(*d->router, true, std::chrono::milliseconds(50));
-        if (!received || !*received)
-            continue; // a refused message is dropped; its sender's tensor never comes
-        const wire::Header& header = (*received)->message.header;
-        if (header.type() != wire::TENSOR)
-            continue;
-        const std::string_view payload = (*received)->message.payloads.front();
-        std::vector<float> values(payload.size() / sizeof(float));
-        std::memcpy(values.data(), payload.data(), values.size() * sizeof(float));
-        d->inbox[{ header.rank(), header.tensor().name() }].push_back(std::move(values));
+        if (auto tensor = d->receiveOne(std::chrono::milliseconds(50)))
+            d->inbox[{ tensor->peer, tensor->tag }].push_back(std::move(tensor->values));
     }
+}
+
+common::Expected<std::optional<DataPlane::Tensor>>
+DataPlane::receiveAny(std::chrono::milliseconds timeout)
+{
+    for (auto queued = d->inbox.begin(); queued != d->inbox.end(); ++queued) {
+        if (queued->second.empty())
+            continue;
+        Tensor tensor { queued->first.first, queued->first.second,
+                        std::move(queued->second.front()) };
+        queued->second.pop_front();
+        return std::optional<Tensor>(std::move(tensor));
+    }
+    return d->receiveOne(timeout);
 }
 
 } // namespace ts::dist

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -52,6 +53,16 @@ public:
     // tags that arrive meanwhile are kept for their own receive(). Io error after `timeout`.
     common::Expected<std::vector<float>> receive(int peer, const std::string& tag,
                                                  std::chrono::milliseconds timeout);
+
+    // The next tensor from any peer (those kept by receive() first): a parameter server's loop.
+    // Nothing (no error) when none came within `timeout`.
+    struct Tensor
+    {
+        int peer = -1;
+        std::string tag;
+        std::vector<float> values;
+    };
+    common::Expected<std::optional<Tensor>> receiveAny(std::chrono::milliseconds timeout);
 
 private:
     struct Private;

@@ -49,6 +49,11 @@ public:
     }
     virtual common::Result finishRun(int64_t run, store::RunStatus status,
                                      const std::string& error) = 0;
+    // Distributed runs: the staleness of updates a parameter server applied for `worker`
+    // (added to the run's histogram), and events of the run's timeline.
+    virtual common::Result recordStaleness(int64_t run, int worker,
+                                           std::span<const int64_t> staleness) = 0;
+    virtual common::Result addEvent(const store::RunEvent& event) = 0;
 };
 
 } // namespace ts::train

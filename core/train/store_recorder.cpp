@@ -59,4 +59,16 @@ common::Result StoreRecorder::finishRun(int64_t run, store::RunStatus status,
     return m_store.finishRun(run, status, error);
 }
 
+common::Result StoreRecorder::recordStaleness(int64_t run, int worker,
+                                              std::span<const int64_t> staleness)
+{
+    return m_store.recordStaleness(run, worker, staleness);
+}
+
+common::Result StoreRecorder::addEvent(const store::RunEvent& event)
+{
+    TS_TRY(m_store.addEvent(event));
+    return {};
+}
+
 } // namespace ts::train

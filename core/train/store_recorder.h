@@ -31,6 +31,9 @@ public:
                                        std::span<const int64_t> counts) override;
     common::Result finishRun(int64_t run, store::RunStatus status,
                              const std::string& error) override;
+    common::Result recordStaleness(int64_t run, int worker,
+                                   std::span<const int64_t> staleness) override;
+    common::Result addEvent(const store::RunEvent& event) override;
 
 private:
     StoreRecorder(store::ExperimentStore& store, std::unique_ptr<store::MetricWriter> writer);
