@@ -1,12 +1,17 @@
-// Synchronous data parallelism (train/allreduce_strategy.h): N ranks as threads, each with its
-// own CPU backend, model and data plane on loopback, train like one worker with N times the batch
-// -- the same weights within 1e-5 relative after 20 steps and more -- and hold bit-identical
-// weights among themselves. A rank whose peer is gone fails its step naming the peer.
+// Synchronous data parallelism: N worker ranks as threads, each with its own CPU backend, model
+// and data plane on loopback, train like one worker with N times the batch -- the same weights
+// within 1e-5 relative after 20 steps and more -- with a ring all-reduce
+// (train/allreduce_strategy.h; the ranks also hold bit-identical weights) and with sync
+// parameter servers (train/ps_worker_strategy.h, train/parameter_shard.h; one or two server
+// ranks as more threads). A rank whose peer is gone fails its step naming the peer.
 #include "common/data_planes.h"
+#include "data/batcher.h"
 #include "nn/checkpoint.h" // for parametersOf
 #include "nn/model_factory.h"
 #include "tensor/backend_registry.h"
 #include "train/allreduce_strategy.h"
+#include "train/parameter_shard.h"
+#include "train/ps_worker_strategy.h"
 #include "train/trainer.h"
 
 #include <QtTest/QTest>
@@ -66,22 +71,36 @@ nn::OptimizerSpec optimizerNamed(const QString& name)
     return spec;
 }
 
-// One rank's (or, with no plane, the single worker's) training of `data`.
+std::unique_ptr<nn::Sequential> buildModel(tensor::Backend& backend)
+{
+    nn::ModelSpec spec;
+    spec.hidden = { 32, 16 };
+    return nn::buildModel(spec, backend, { Features }, Classes, Seed);
+}
+
+// One rank's (or, with no plane, the single worker's) training of `data`: with `servers` server
+// ranks the ranks below worldSize - servers are parameter-server workers, else all-reduce ranks.
 Trained trainOne(const data::Dataset& data, const nn::OptimizerSpec& optimizer, int64_t batchSize,
-                 int epochs, dist::DataPlane* plane, size_t bucketBytes,
+                 int epochs, dist::DataPlane* plane, size_t bucketBytes, int servers = 0,
                  std::chrono::milliseconds timeout = std::chrono::seconds(30))
 {
     auto backend = tensor::createCpuBackend(1);
-    nn::ModelSpec spec;
-    spec.hidden = { 32, 16 };
-    auto model = nn::buildModel(spec, *backend, { Features }, Classes, Seed);
+    auto model = buildModel(*backend);
     train::TrainOptions options { epochs, batchSize, Seed, optimizer, 5 };
-    std::unique_ptr<train::AllReduceStrategy> allReduce;
+    std::unique_ptr<train::UpdateStrategy> strategy;
     if (plane) {
-        allReduce = std::make_unique<train::AllReduceStrategy>(*plane, bucketBytes, timeout);
-        options.strategy = allReduce.get();
+        const int workers = plane->worldSize() - servers;
+        if (servers == 0) {
+            strategy = std::make_unique<train::AllReduceStrategy>(*plane, bucketBytes, timeout);
+        } else {
+            std::vector<int> serverRanks;
+            for (int r = workers; r < plane->worldSize(); ++r)
+                serverRanks.push_back(r);
+            strategy = std::make_unique<train::PsWorkerStrategy>(*plane, serverRanks, timeout);
+        }
+        options.strategy = strategy.get();
         options.dataRank = plane->rank();
-        options.dataRanks = plane->worldSize();
+        options.dataRanks = workers;
     }
     train::Trainer trainer(*backend, *model, options);
     NoSink sink;
@@ -95,21 +114,51 @@ Trained trainOne(const data::Dataset& data, const nn::OptimizerSpec& optimizer, 
     return out;
 }
 
-std::vector<Trained> trainRanks(const data::Dataset& data, const nn::OptimizerSpec& optimizer,
-                                int64_t batchSize, int epochs, int ranks, size_t bucketBytes)
+// A server rank: serves its shard of a model built as the workers build theirs until they are
+// done; returns the error, if any.
+std::string serve(dist::DataPlane& plane, const nn::OptimizerSpec& optimizer, int workers,
+                  int64_t stepsPerEpoch, int epochs)
 {
-    auto planes = testing::connectedPlanes(ranks);
-    std::vector<Trained> results(static_cast<size_t>(ranks));
+    auto backend = tensor::createCpuBackend(1);
+    auto model = buildModel(*backend);
+    train::ShardOptions options;
+    for (int r = 0; r < plane.worldSize(); ++r)
+        (r < workers ? options.workers : options.servers).push_back(r);
+    options.stepsPerEpoch = stepsPerEpoch;
+    options.totalSteps = stepsPerEpoch * epochs;
+    options.optimizer = optimizer;
+    const common::Result served = train::serveParameterShard(plane, *model, options, nullptr);
+    return served ? std::string() : served.error().message();
+}
+
+// The workers' results, by rank (the servers' ranks come after theirs).
+std::vector<Trained> trainRanks(const data::Dataset& data, const nn::OptimizerSpec& optimizer,
+                                int64_t batchSize, int epochs, int workers, size_t bucketBytes,
+                                int servers = 0)
+{
+    auto planes = testing::connectedPlanes(workers + servers);
+    std::vector<Trained> results(static_cast<size_t>(workers));
     if (planes.empty())
         return {};
+    data::Batcher batcher(data, batchSize, Seed);
+    batcher.setSlice(0, workers);
+    std::vector<std::string> serverErrors(static_cast<size_t>(servers));
     std::vector<std::thread> threads;
-    for (int r = 0; r < ranks; ++r)
+    for (int r = 0; r < workers + servers; ++r)
         threads.emplace_back([&, r] {
-            results[size_t(r)] = trainOne(data, optimizer, batchSize, epochs,
-                                          planes[size_t(r)].get(), bucketBytes);
+            dist::DataPlane& plane = *planes[size_t(r)];
+            if (r < workers)
+                results[size_t(r)] =
+                        trainOne(data, optimizer, batchSize, epochs, &plane, bucketBytes, servers);
+            else
+                serverErrors[size_t(r - workers)] =
+                        serve(plane, optimizer, workers, batcher.batchCount(), epochs);
         });
     for (auto& t : threads)
         t.join();
+    for (const std::string& error : serverErrors)
+        if (!error.empty())
+            results[0].failure += "server: " + error;
     return results;
 }
 
@@ -139,23 +188,34 @@ private slots:
         QTest::addColumn<int>("epochs");
         QTest::addColumn<int>("bucketBytes");
         QTest::addColumn<int64_t>("steps");
-        // 20 steps of 8 rows per rank.
-        QTest::newRow("2 ranks, sgd with momentum, 20 steps")
-                << 2 << "sgd" << int64_t(2 * 8 * 20) << 1 << (1 << 20) << int64_t(20);
-        QTest::newRow("4 ranks, sgd with momentum, 20 steps")
-                << 4 << "sgd" << int64_t(4 * 8 * 20) << 1 << (1 << 20) << int64_t(20);
-        QTest::newRow("2 ranks, adam, 20 steps")
-                << 2 << "adam" << int64_t(2 * 8 * 20) << 1 << (1 << 20) << int64_t(20);
-        QTest::newRow("4 ranks, adam, 20 steps, a bucket per layer")
-                << 4 << "adam" << int64_t(4 * 8 * 20) << 1 << 256 << int64_t(20);
+        QTest::addColumn<int>("servers"); // 0: all-reduce
+        // 20 steps of 8 rows per worker, all-reduce.
+        QTest::newRow("all-reduce, 2 ranks, sgd with momentum, 20 steps")
+                << 2 << "sgd" << int64_t(2 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0;
+        QTest::newRow("all-reduce, 4 ranks, sgd with momentum, 20 steps")
+                << 4 << "sgd" << int64_t(4 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0;
+        QTest::newRow("all-reduce, 2 ranks, adam, 20 steps")
+                << 2 << "adam" << int64_t(2 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0;
+        QTest::newRow("all-reduce, 4 ranks, adam, 20 steps, a bucket per layer")
+                << 4 << "adam" << int64_t(4 * 8 * 20) << 1 << 256 << int64_t(20) << 0;
         // 10 full global batches and one of 7 rows split 2/2/3 (4 ranks: 1/2/2/2), 2 epochs.
-        QTest::newRow("3 ranks, uneven last batch, 2 epochs")
-                << 3 << "sgd" << int64_t(3 * 8 * 10 + 7) << 2 << 1024 << int64_t(22);
-        QTest::newRow("4 ranks, uneven last batch, 2 epochs")
-                << 4 << "adam" << int64_t(4 * 8 * 10 + 7) << 2 << 1024 << int64_t(22);
+        QTest::newRow("all-reduce, 3 ranks, uneven last batch, 2 epochs")
+                << 3 << "sgd" << int64_t(3 * 8 * 10 + 7) << 2 << 1024 << int64_t(22) << 0;
+        QTest::newRow("all-reduce, 4 ranks, uneven last batch, 2 epochs")
+                << 4 << "adam" << int64_t(4 * 8 * 10 + 7) << 2 << 1024 << int64_t(22) << 0;
+        // Sync parameter servers: N workers and 1 or 2 server ranks.
+        QTest::newRow("sync parameter server, 2 workers, 1 server, sgd with momentum, 20 steps")
+                << 2 << "sgd" << int64_t(2 * 8 * 20) << 1 << 0 << int64_t(20) << 1;
+        QTest::newRow("sync parameter server, 4 workers, 1 server, adam, 20 steps")
+                << 4 << "adam" << int64_t(4 * 8 * 20) << 1 << 0 << int64_t(20) << 1;
+        QTest::newRow("sync parameter server, 2 workers, 2 servers, adam, 20 steps")
+                << 2 << "adam" << int64_t(2 * 8 * 20) << 1 << 0 << int64_t(20) << 2;
+        QTest::newRow("sync parameter server, 4 workers, 2 servers, sgd, uneven last batch")
+                << 4 << "sgd" << int64_t(4 * 8 * 10 + 7) << 2 << 0 << int64_t(22) << 2;
     }
     void nRanksEqualOneWorkerWithNTimesTheBatch()
     {
+        QFETCH(int, servers);
         QFETCH(int, ranks);
         QFETCH(QString, optimizer);
         QFETCH(int64_t, rows);
@@ -168,7 +228,7 @@ private slots:
         QVERIFY2(single.failure.empty(), single.failure.c_str());
         QCOMPARE(single.steps, steps);
         const std::vector<Trained> ranked =
-                trainRanks(data, spec, 8, epochs, ranks, size_t(bucketBytes));
+                trainRanks(data, spec, 8, epochs, ranks, size_t(bucketBytes), servers);
         QCOMPARE(int(ranked.size()), ranks);
         for (int r = 0; r < ranks; ++r) {
             const Trained& rank = ranked[size_t(r)];
@@ -176,7 +236,8 @@ private slots:
             QCOMPARE(rank.steps, steps);
             QCOMPARE(rank.weights.size(), single.weights.size());
             for (size_t t = 0; t < single.weights.size(); ++t) {
-                // Bit-identical among the ranks: they applied the same sums.
+                // Bit-identical among the ranks: they applied the same sums (all-reduce) or
+                // pulled the same weights (parameter server).
                 QVERIFY2(
                         rank.weights[t] == ranked[0].weights[t],
                         qPrintable(
@@ -203,7 +264,7 @@ private slots:
         const data::Dataset data = separableRows(2 * 8 * 4);
         // Rank 1 never trains: rank 0's first all-reduce waits for it in vain.
         const Trained alone = trainOne(data, optimizerNamed("sgd"), 8, 1, planes[0].get(), 1 << 20,
-                                       std::chrono::milliseconds(500));
+                                       0, std::chrono::milliseconds(500));
         QCOMPARE(alone.steps, int64_t(0));
         QVERIFY2(alone.failure.find("step 1: all-reduce of the gradients") != std::string::npos,
                  alone.failure.c_str());
