@@ -9,10 +9,10 @@
 //    to compute step c waits until every worker has pushed its step c - s - 1, so it is never more
 //    than s steps ahead of the slowest.
 //
-// Staleness of an applied update = the server's version when it is applied minus the version of
-// the weights the worker pulled, where a version counts the steps every worker has finished:
-// the update of step c was computed on weights pulled at version v, which hold every worker's
-// updates of the steps before v, so its staleness is c - v. Sync gives 0, SSP at most s.
+// Staleness of an applied update: the version of weights counts the steps every worker has pushed
+// (the minimum over the workers), so weights of version v hold every worker's updates of the
+// steps before v. The update of step c computed on weights of version v is c - v steps stale:
+// sync gives 0, SSP at most s, async whatever the slowest worker's lag is.
 #pragma once
 
 #include <string>

@@ -109,7 +109,8 @@ Result ParameterServer::push(size_t w, int64_t step, int64_t rows, std::span<con
                      worker + " pushed " + std::to_string(gradient.size())
                              + " values; the server holds " + std::to_string(m_weights.size())
                              + " keys");
-    const int64_t staleness = version() - m_pulledVersion[w];
+    // The update of `step` was computed on weights of version m_pulledVersion[w].
+    const int64_t staleness = step - m_pulledVersion[w];
     const ConsistencyPhase phase =
             phaseAt(m_config.consistency, int(step / std::max<int64_t>(m_config.stepsPerEpoch, 1)));
     if (phase.mode != Consistency::Sync) {

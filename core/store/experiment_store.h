@@ -127,7 +127,8 @@ struct WorkerInfo
 };
 
 // How stale the updates a parameter server applied were: counts[s] updates of staleness s
-// (server version at apply minus the version the worker pulled), per worker.
+// (the step of the update minus the version of the weights it was computed on,
+// dist/consistency.h), per worker.
 struct StalenessHistogram
 {
     std::map<int, std::vector<int64_t>> counts; // worker -> counts by staleness
