@@ -5,7 +5,9 @@
 #include "common/file_io.h"
 #include "dist/data_plane.h"
 #include "pipeline/pipeline_parser.h"
+#include "train/allreduce_strategy.h"
 #include "train/pipeline_runner.h"
+#include "train/ps_worker_strategy.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -96,6 +98,60 @@ common::Expected<std::unique_ptr<dist::DataPlane>> joinPeers(const RankProcessOp
     return plane;
 }
 
+// What this rank does in its job's strategy (pipeline_spec.h, StrategySpec): the workers train
+// data parallel on their part of every global batch; with a parameter server, the last
+// `servers` ranks serve.
+struct Role
+{
+    bool serves = false;
+    std::vector<int> workers;
+    std::vector<int> servers; // empty: all-reduce
+    std::string description;  // "allreduce, 2 ranks"
+};
+
+common::Expected<Role> dataParallelRole(const pipeline::PipelineSpec& spec,
+                                        const wire::Assign& assign)
+{
+    using Kind = pipeline::StrategySpec::Kind;
+    const pipeline::StrategySpec& strategy = spec.train.strategy;
+    const int world = assign.world_size();
+    Role role;
+    if (world <= 1) {
+        role.workers = { 0 };
+        return role;
+    }
+    if (strategy.kind == Kind::Local)
+        return common::Error(common::ErrorKind::InvalidInput,
+                             "stages.train.strategy: \"local\" trains in one process; the job has "
+                                     + std::to_string(world)
+                                     + " ranks (use \"allreduce\" or \"parameter_server\")");
+    const int servers = strategy.kind == Kind::ParameterServer ? strategy.servers : 0;
+    if (servers >= world)
+        return common::Error(common::ErrorKind::InvalidInput,
+                             "stages.train.strategy.servers: " + std::to_string(servers)
+                                     + " server(s) in a job of " + std::to_string(world)
+                                     + " ranks leave no worker");
+    for (int r = 0; r < world; ++r)
+        (r < world - servers ? role.workers : role.servers).push_back(r);
+    role.serves = assign.rank() >= world - servers;
+    if (servers == 0) {
+        role.description = "allreduce, " + std::to_string(world) + " ranks";
+    } else {
+        std::string modes;
+        for (const dist::ConsistencyPhase& phase : strategy.consistency) {
+            modes += modes.empty() ? "" : ", then ";
+            modes += dist::toString(phase.mode);
+            if (phase.mode == dist::Consistency::BoundedStaleness)
+                modes += " s=" + std::to_string(phase.staleness);
+            if (phase.fromEpoch > 0)
+                modes += " from epoch " + std::to_string(phase.fromEpoch + 1);
+        }
+        role.description = "parameter_server " + modes + "; " + std::to_string(role.workers.size())
+                + " workers, " + std::to_string(servers) + " server(s)";
+    }
+    return role;
+}
+
 } // namespace
 
 int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& cancel)
@@ -132,12 +188,7 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
         if (!joined)
             return fail(joined.error());
         plane = std::move(*joined);
-        // Data parallel: rank r of N reads shard r of N of the training rows.
-        data::RowSelection& selection = spec->source.csv.selection;
-        selection.shardRank = assign.rank();
-        selection.shardCount = assign.world_size();
     }
-
     train::RunOptions run;
     run.cancel = &cancel;
     // The agent made the assigned GPU this process's device 0 (CUDA_VISIBLE_DEVICES).
@@ -155,6 +206,33 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
     run.checkpointPath = (dir / "checkpoint.tsckpt").string();
     if (assign.resume())
         run.resumeCheckpoint = (dir / "resume.tsckpt").string();
+    // The job's strategy: this rank's role in it (a server serves instead of training).
+    auto role = dataParallelRole(*spec, assign);
+    if (!role)
+        return fail(role.error());
+    std::unique_ptr<train::UpdateStrategy> strategy;
+    if (plane && role->serves) {
+        (void)recorder.log(1, "rank " + std::to_string(assign.rank()) + ": " + role->description);
+        const train::ServerRole server { role->workers, role->servers, assign.run() };
+        if (common::Result served = train::serveParameters(*spec, run, recorder, *plane, server);
+            !served)
+            return fail(served.error());
+        (void)recorder.finishRun(assign.run(), store::RunStatus::Finished, {});
+        (void)recorder.log(1,
+                           "parameter server rank " + std::to_string(assign.rank())
+                                   + ": every worker is done");
+        return 0;
+    }
+    if (plane) {
+        if (role->servers.empty())
+            strategy = std::make_unique<train::AllReduceStrategy>(*plane);
+        else
+            strategy = std::make_unique<train::PsWorkerStrategy>(*plane, role->servers);
+        run.strategy = strategy.get();
+        run.dataRank = assign.rank();
+        run.dataRanks = int(role->workers.size());
+        run.strategyName = role->description;
+    }
     RankLog log(recorder);
     auto outcome = train::runPipelineWith(*spec, run, recorder, &log);
     if (!outcome)

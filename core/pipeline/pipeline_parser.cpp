@@ -186,6 +186,13 @@ TrainSpec readTrain(ObjectReader& stage)
     train.device = tensor::deviceRequestFromName(
             stage.choice("device", tensor::deviceNames(), &automatic));
     train.strategy = detail::readStrategy(stage);
+    if (train.strategy.kind == StrategySpec::Kind::ParameterServer && train.strategy.servers > 1
+        && train.optimizer.clipNorm > 0)
+        throw FieldError { stage.pathOf("optimizer") + ".clipNorm",
+                           "clips the norm of all gradients together, but each of the "
+                                   + std::to_string(train.strategy.servers)
+                                   + " parameter servers holds only its own keys; use one "
+                                     "server or no clipping" };
     stage.finish();
     return train;
 }

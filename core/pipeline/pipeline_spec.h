@@ -43,7 +43,8 @@
 //
 // "train" may say how the ranks of a job train together: "strategy": { "type": "allreduce" } or
 // { "type": "parameter_server", "servers": 1, "mode": "ssp", "staleness": 2,
-// "schedule": [{ "fromEpoch": 3, "mode": "async" }] } (DESIGN.md, Strategies; dist/consistency.h).
+// "schedule": [{ "fromEpoch": 3, "mode": "async" }] } (epochs counted from 1; DESIGN.md,
+// Strategies; dist/consistency.h).
 // Data-parallel ranks read the whole training split and take their part of every global batch of
 // batchSize x workers rows (data/batcher.h).
 //

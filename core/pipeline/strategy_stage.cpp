@@ -104,10 +104,11 @@ StrategySpec readStrategy(ObjectReader& train)
             throw FieldError { path, "must be an array of { \"fromEpoch\", \"mode\" } objects" };
         for (size_t i = 0; i < schedule->size(); ++i) {
             ObjectReader entry((*schedule)[i], path + "[" + std::to_string(i) + "]");
-            const int previous = spec.consistency.back().fromEpoch;
+            // Epochs count from 1 here, as the progress shows them; from 0 in the spec.
+            const int previous = spec.consistency.back().fromEpoch + 1;
             const int64_t from = entry.integer("fromEpoch", previous + 1, 100000, nullptr);
             dist::ConsistencyPhase phase = readPhase(entry);
-            phase.fromEpoch = static_cast<int>(from);
+            phase.fromEpoch = static_cast<int>(from - 1);
             entry.finish();
             spec.consistency.push_back(phase);
         }

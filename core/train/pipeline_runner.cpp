@@ -3,6 +3,7 @@
 #include "nn/model_factory.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/data_preparation.h"
+#include "train/prepared_pipeline.h"
 #include "train/recorder_sink.h"
 #include "train/run_params.h"
 #include "train/store_recorder.h"
@@ -45,13 +46,9 @@ std::string modelSpecJson(const std::string& pipelineText)
     return {};
 }
 
-// The data, backend and model of a pipeline, ready to train (steps 1 to 3).
-struct Prepared : PreparedData // the data (raw statistics included), scaled by step 2
-{
-    tensor::BackendSelection selection; // declared before the model, which refers to it
-    std::unique_ptr<nn::Sequential> model;
-    RunStart start; // everything but the run id, store and checkpoints
-};
+} // namespace
+
+namespace detail {
 
 Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions& options)
 {
@@ -100,8 +97,16 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
     p.start.model = p.model->describe();
     p.start.parameters = p.model->parameterCount();
     p.start.warnings = std::move(p.warnings);
+    p.start.strategy = options.strategyName;
     return p;
 }
+
+} // namespace detail
+
+namespace {
+
+using detail::prepare;
+using detail::Prepared;
 
 // Steps 5 and 6 for a new or a resumed run: train (from `resumeFrom` when given), then store
 // the final state.
@@ -116,6 +121,9 @@ Expected<RunOutcome> trainRun(const pipeline::PipelineSpec& spec, Prepared& p,
     TrainOptions trainOptions { spec.train.epochs, spec.train.batchSize, spec.train.seed,
                                 spec.train.optimizer, spec.train.logEvery };
     trainOptions.checkpointEvery = start.checkpointEvery;
+    trainOptions.strategy = options.strategy;
+    trainOptions.dataRank = options.dataRank;
+    trainOptions.dataRanks = options.dataRanks;
     trainOptions.checkpointPath = start.checkpointPath;
     trainOptions.modelSpecJson = modelSpecJson(spec.text);
     // The points before a checkpoint are stored before it: a resumed run never misses one.

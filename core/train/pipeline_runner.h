@@ -33,6 +33,10 @@
 #include <string>
 #include <vector>
 
+namespace ts::dist {
+class DataPlane;
+}
+
 namespace ts::train {
 
 struct RunOptions
@@ -48,6 +52,13 @@ struct RunOptions
     std::string checkpointPath;
     std::string resumeCheckpoint;
     int worker = 0;
+    // A data-parallel job's worker rank: its part of every global batch (data/batcher.h) and the
+    // strategy that exchanges its gradients (train/update_strategy.h), described for the run's
+    // parameters by `strategyName` ("allreduce, 2 ranks").
+    UpdateStrategy* strategy = nullptr;
+    int dataRank = 0;
+    int dataRanks = 1;
+    std::string strategyName;
 };
 
 struct RunStart
@@ -67,6 +78,7 @@ struct RunStart
     bool resumed = false;
     int64_t resumeStep = 0;            // the global step a resumed run continues from
     std::vector<std::string> warnings; // from the data preparation, for the user to read
+    std::string strategy;              // RunOptions::strategyName; empty for one process
 };
 
 struct RunOutcome
@@ -104,6 +116,21 @@ common::Expected<RunOutcome> runPipeline(const pipeline::PipelineSpec& spec,
 common::Expected<RunOutcome> runPipelineWith(const pipeline::PipelineSpec& spec,
                                              const RunOptions& options, RunRecorder& recorder,
                                              RunListener* listener);
+
+// A server rank of a parameter-server job (train/ps_server_run.cpp): reads the data and builds
+// the model exactly as the workers do (or takes the weights of options.resumeCheckpoint), serves
+// its key range of it (train/parameter_shard.h) on `plane` until every worker is done, and
+// records the staleness of the updates it applied, per worker, into run `run` (once per epoch
+// of updates and at the end). The run itself is the workers' to create and finish.
+struct ServerRole
+{
+    std::vector<int> workers;
+    std::vector<int> servers;
+    int64_t run = 0;
+};
+common::Result serveParameters(const pipeline::PipelineSpec& spec, const RunOptions& options,
+                               RunRecorder& recorder, dist::DataPlane& plane,
+                               const ServerRole& role);
 
 // Continues run *options.resumeRun from its checkpoint, with the checkpoint interval the run was
 // started with (options.checkpointEvery is ignored); device and threads overrides apply.

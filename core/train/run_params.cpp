@@ -95,6 +95,7 @@ std::vector<std::pair<std::string, std::string>> runParams(const pipeline::Pipel
         { "batchSize", std::to_string(t.batchSize) },
         { "seed", std::to_string(t.seed) },
         { "checkpointEvery", std::to_string(start.checkpointEvery) },
+        { "strategy", start.strategy.empty() ? "local" : start.strategy },
         { "pipeline.baseDir", baseDir },
         { "prep.scale", data::toString(spec.prep.scale) },
         { "prep.impute", data::toString(spec.prep.impute.strategy) },

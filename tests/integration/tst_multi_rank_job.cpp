@@ -1,8 +1,14 @@
-// A job of two ranks on three trainstudio-agent processes: the ranks are placed on two agents,
-// report their data-plane sockets, get the rendezvous table and reach each other over the job's
-// own CURVE key, and each trains its half of the training rows (worker 0 and worker 1 in the
-// run). The agent of one rank is then SIGKILLed: the other rank is stopped, and the job resumes
-// with both ranks from rank 0's last checkpoint, on the two agents left, and finishes.
+// Jobs of several ranks on three trainstudio-agent processes.
+//
+// Two ranks, all-reduce (the automatic strategy): the ranks are placed on two agents, report
+// their data-plane sockets, get the rendezvous table and reach each other over the job's own
+// CURVE key, and train data parallel, summing their gradients every step: both end with the same
+// weights, so their test accuracies are equal bit for bit. The agent of one rank is then
+// SIGKILLed: the other rank is stopped, and the job resumes with both ranks from rank 0's last
+// checkpoint, on the two agents left, and finishes.
+//
+// Three ranks, parameter server with bounded staleness: two workers and one server; the job
+// finishes, and the staleness histogram in the store has both workers, none above the bound.
 #include "cluster/coordinator_server.h"
 #include "integration_support.h"
 #include "net/curve_keys.h"
@@ -32,6 +38,11 @@ std::string paramOf(const store::RunDetails& run, const std::string& key)
     return {};
 }
 
+int64_t trainRowsOf(const store::RunDetails& run)
+{
+    return std::stoll(paramOf(run, "data.trainRows"));
+}
+
 } // namespace
 
 class TestMultiRankJob final : public QObject
@@ -39,42 +50,13 @@ class TestMultiRankJob final : public QObject
     Q_OBJECT
 
 private slots:
-    void twoRanksRendezvousTrainShardsAndResumeTogether()
+    void twoRanksAllReduceAndResumeTogether()
     {
         QTemporaryDir dir;
-        auto serverKeys = net::generateKeyPair();
-        QVERIFY(serverKeys);
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
-        cluster::CoordinatorOptions options;
-        options.endpoint = "tcp://127.0.0.1:*";
-        options.keys = *serverKeys;
-        options.storePath = storePath;
-        options.heartbeatTimeout = std::chrono::milliseconds(1500);
-        auto& agents = m_agents;
-        const QStringList ids { "agent-1", "agent-2", "agent-3" };
-        for (const QString& id : ids) {
-            QProcess init;
-            init.start(Agent, { "--init", "--keys", dir.filePath("keys-" + id) });
-            QVERIFY(init.waitForFinished(30000));
-            options.allowedAgents.insert(
-                    net::loadKeyPair(dir.filePath("keys-" + id).toStdString(), "agent")->publicKey);
-        }
-        auto coordinator = cluster::CoordinatorServer::start(options);
+        auto coordinator = startCluster(dir, storePath);
         QVERIFY(coordinator);
-        for (const QString& id : ids) {
-            auto agent = std::make_unique<QProcess>();
-            agent->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-            agent->start(Agent,
-                         { "--keys", dir.filePath("keys-" + id), "--id", id, "--coordinator",
-                           QString::fromStdString((*coordinator)->endpoint()), "--coordinator-key",
-                           QString::fromStdString(serverKeys->publicKey), "--heartbeat-ms", "200",
-                           "--data-root", TS_SOURCE_DIR "/resources", "--data-plane-host",
-                           "127.0.0.1", "--work-dir", dir.filePath("work-" + id) });
-            QVERIFY(agent->waitForStarted());
-            agents[id.toStdString()] = std::move(agent);
-        }
-        QVERIFY(waitFor([&] { return (*coordinator)->agents().size() == 3; }, 15000));
-
+        auto& agents = m_agents;
         QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
         QVERIFY(file.open(QIODevice::ReadOnly));
         const std::string pipeline = QString::fromUtf8(file.readAll())
@@ -123,28 +105,132 @@ private slots:
 
         auto store = store::ExperimentStore::openReadOnly(storePath);
         QVERIFY(store);
-        // Both workers trained; each on about half of the 2,400 training rows.
+        // Both workers trained, each on its half of every global batch of the 2,400 training
+        // rows, and ended with the same weights: the same test accuracy, bit for bit.
         for (int worker : { 0, 1 }) {
             auto loss = (*store)->metricSeries(done.run, "train_loss", worker);
             QVERIFY(loss && !loss->empty());
+            auto comm = (*store)->metricSeries(done.run, "time_comm_ms", worker);
+            QVERIFY(comm && !comm->empty());
         }
+        const auto accuracy0 = *(*store)->metricSeries(done.run, "test_accuracy", 0);
+        const auto accuracy1 = *(*store)->metricSeries(done.run, "test_accuracy", 1);
+        QVERIFY(!accuracy0.empty());
+        QCOMPARE(accuracy0.back().value, accuracy1.back().value);
+        QCOMPARE(accuracy0.back().step, accuracy1.back().step);
         const auto details = *(*store)->runDetails(done.run);
         const int trainRows = std::stoi(paramOf(details, "data.trainRows"));
-        QVERIFY2(trainRows > 1000 && trainRows < 1400, std::to_string(trainRows).c_str());
-        QCOMPARE(paramOf(details, "source.selection"), std::string("shard 0 of 2")); // rank 0's
+        QVERIFY2(trainRows > 2200 && trainRows < 2600, std::to_string(trainRows).c_str());
+        QCOMPARE(paramOf(details, "strategy"), std::string("allreduce, 2 ranks"));
         QCOMPARE((*store)->workers(done.run)->size(), size_t(2));
     }
 
-    void cleanupTestCase()
+    void parameterServerWithBoundedStaleness()
+    {
+        QTemporaryDir dir;
+        const std::string storePath = dir.filePath("store.sqlite").toStdString();
+        auto coordinator = startCluster(dir, storePath);
+        QVERIFY(coordinator);
+        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const std::string pipeline =
+                QString::fromUtf8(file.readAll())
+                        .replace("\"epochs\": 30", "\"epochs\": 4")
+                        .replace("\"device\": \"cpu\"",
+                                 "\"device\": \"cpu\", \"strategy\": { \"type\": "
+                                 "\"parameter_server\", \"mode\": \"ssp\", \"staleness\": 2 }")
+                        .toStdString();
+        int64_t id = 0;
+        {
+            auto store = store::ExperimentStore::open(storePath);
+            QVERIFY(store);
+            id = *(*store)->submitJob({ "cluster", "parameter-server", pipeline,
+                                        TS_SOURCE_DIR "/resources/pipelines", 0, 0, 3 });
+        }
+        const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
+        QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
+        auto store = store::ExperimentStore::openReadOnly(storePath);
+        QVERIFY(store);
+        const auto details = *(*store)->runDetails(done.run);
+        QCOMPARE(paramOf(details, "strategy"),
+                 std::string("parameter_server ssp s=2; 2 workers, 1 server(s)"));
+        auto histogram = (*store)->stalenessHistogram(done.run);
+        QVERIFY(histogram);
+        QCOMPARE(int(histogram->counts.size()), 2); // workers 0 and 1
+        const int64_t stepsPerWorker = 4 * ((trainRowsOf(details) + 127) / 128);
+        for (const auto& [worker, counts] : histogram->counts) {
+            QVERIFY2(counts.size() <= 3, "an update more than 2 steps stale");
+            int64_t updates = 0;
+            for (int64_t c : counts)
+                updates += c;
+            QVERIFY2(std::abs(updates - stepsPerWorker) <= 4,
+                     qPrintable(QString("worker %1: %2 updates, about %3 expected")
+                                        .arg(worker)
+                                        .arg(updates)
+                                        .arg(stepsPerWorker)));
+        }
+        // Rank 2 served instead of training.
+        for (int worker : { 0, 1 })
+            QVERIFY(!(*store)->metricSeries(done.run, "train_loss", worker)->empty());
+        QVERIFY((*store)->metricSeries(done.run, "train_loss", 2)->empty());
+    }
+
+    void cleanup() { stopAgents(); }
+
+private:
+    // A coordinator with the store at `storePath` and three agents (agent-1 .. agent-3) that
+    // have registered with it; empty on failure (with a failed check).
+    std::unique_ptr<cluster::CoordinatorServer> startCluster(QTemporaryDir& dir,
+                                                             const std::string& storePath)
+    {
+        auto serverKeys = net::generateKeyPair();
+        if (!serverKeys)
+            return nullptr;
+        cluster::CoordinatorOptions options;
+        options.endpoint = "tcp://127.0.0.1:*";
+        options.keys = *serverKeys;
+        options.storePath = storePath;
+        options.heartbeatTimeout = std::chrono::milliseconds(1500);
+        const QStringList ids { "agent-1", "agent-2", "agent-3" };
+        for (const QString& id : ids) {
+            QProcess init;
+            init.start(Agent, { "--init", "--keys", dir.filePath("keys-" + id) });
+            if (!init.waitForFinished(30000))
+                return nullptr;
+            options.allowedAgents.insert(
+                    net::loadKeyPair(dir.filePath("keys-" + id).toStdString(), "agent")->publicKey);
+        }
+        auto coordinator = cluster::CoordinatorServer::start(options);
+        if (!coordinator)
+            return nullptr;
+        for (const QString& id : ids) {
+            auto agent = std::make_unique<QProcess>();
+            agent->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            agent->start(Agent,
+                         { "--keys", dir.filePath("keys-" + id), "--id", id, "--coordinator",
+                           QString::fromStdString((*coordinator)->endpoint()), "--coordinator-key",
+                           QString::fromStdString(serverKeys->publicKey), "--heartbeat-ms", "200",
+                           "--data-root", TS_SOURCE_DIR "/resources", "--data-plane-host",
+                           "127.0.0.1", "--work-dir", dir.filePath("work-" + id) });
+            if (!agent->waitForStarted())
+                return nullptr;
+            m_agents[id.toStdString()] = std::move(agent);
+        }
+        if (!waitFor([&] { return (*coordinator)->agents().size() == 3; }, 15000))
+            return nullptr;
+        return std::move(*coordinator);
+    }
+
+    void stopAgents()
     {
         for (auto& [name, agent] : m_agents)
             if (agent->state() == QProcess::Running) {
                 agent->terminate();
                 agent->waitForFinished(10000);
             }
+        m_agents.clear();
     }
 
-private:
     std::map<std::string, std::unique_ptr<QProcess>> m_agents;
 };
 

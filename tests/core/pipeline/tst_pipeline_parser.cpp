@@ -208,10 +208,16 @@ void TstPipelineParser::invalidPipelines_data()
                             { "fromEpoch": 3, "mode": "async" }, { "fromEpoch": 2, "mode": "sync" } ] })")
             << "stages[2].train.strategy.schedule[1].fromEpoch: must be between 4 and 100000, got "
                "2";
+    QTest::newRow("clipping over two servers")
+            << replaced(R"("momentum": 0.9 },)", R"("momentum": 0.9, "clipNorm": 1 },
+                        "strategy": { "type": "parameter_server", "servers": 2 },)")
+            << "stages[2].train.optimizer.clipNorm: clips the norm of all gradients together, but "
+               "each of the 2 parameter servers holds only its own keys; use one server or no "
+               "clipping";
     QTest::newRow("unknown mode in the schedule")
             << replaced(R"("device": "cpu")", R"("device": "cpu",
                         "strategy": { "type": "parameter_server", "schedule": [
-                            { "fromEpoch": 1, "mode": "eventual" } ] })")
+                            { "fromEpoch": 2, "mode": "eventual" } ] })")
             << "stages[2].train.strategy.schedule[0].mode: unknown value 'eventual'; expected one "
                "of: sync, async, ssp";
     QTest::newRow("unknown device")
@@ -328,8 +334,8 @@ void TstPipelineParser::strategyWithConsistencySchedule()
     QVERIFY(plain->train.strategy.kind == pipeline::StrategySpec::Kind::Auto);
     const QString text = replaced(R"("device": "cpu")", R"("device": "cpu",
         "strategy": { "type": "parameter_server", "servers": 2, "mode": "ssp", "staleness": 3,
-                      "schedule": [ { "fromEpoch": 2, "mode": "async" },
-                                    { "fromEpoch": 5, "mode": "sync" } ] })");
+                      "schedule": [ { "fromEpoch": 3, "mode": "async" },
+                                    { "fromEpoch": 6, "mode": "sync" } ] })");
     auto spec = pipeline::parsePipeline(text.toStdString(), "p.json", "/data");
     QVERIFY2(spec.ok(), spec.ok() ? "" : spec.error().message().c_str());
     const pipeline::StrategySpec& s = spec->train.strategy;

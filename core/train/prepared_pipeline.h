@@ -1,0 +1,25 @@
+// Steps 1 to 3 of a run (train/pipeline_runner.h): the data, the backend and the model of a
+// pipeline, ready to train. Internal to core/train: the runner and a parameter server's rank
+// (train/ps_server_run.cpp) build the same model from the same data this way.
+#pragma once
+
+#include "nn/sequential.h"
+#include "pipeline/pipeline_spec.h"
+#include "tensor/backend_registry.h"
+#include "train/data_preparation.h"
+#include "train/pipeline_runner.h"
+
+#include <memory>
+
+namespace ts::train::detail {
+
+struct Prepared : PreparedData // the data (raw statistics included), scaled by step 2
+{
+    tensor::BackendSelection selection; // declared before the model, which refers to it
+    std::unique_ptr<nn::Sequential> model;
+    RunStart start; // everything but the run id, store and checkpoints
+};
+
+common::Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions& options);
+
+} // namespace ts::train::detail
