@@ -142,6 +142,8 @@ Result ParameterServer::push(size_t w, int64_t step, int64_t rows, std::span<con
 
 bool ParameterServer::ready(const Pull& pull) const
 {
+    if (m_config.lastStep > 0 && pull.step >= m_config.lastStep)
+        return version() >= pull.step;
     const ConsistencyPhase phase = phaseAt(
             m_config.consistency, int(pull.step / std::max<int64_t>(m_config.stepsPerEpoch, 1)));
     switch (phase.mode) {

@@ -37,6 +37,10 @@ struct ServerConfig
     std::vector<int> workers;  // their ranks
     int64_t stepsPerEpoch = 1; // of every worker (data/batcher.h: the same for all)
     int64_t firstStep = 0;     // where every worker starts (a resumed job: its checkpoint's)
+    // The steps of every worker's training, when known: a pull of the weights after the last
+    // step waits for every worker in any mode, so all workers end with the same final weights,
+    // which hold every update. 0 = unknown.
+    int64_t lastStep = 0;
     std::vector<ConsistencyPhase> consistency { ConsistencyPhase {} };
     // A worker that has sent nothing for this long is lost: run() fails naming it. Zero = never.
     std::chrono::milliseconds workerTimeout { 0 };

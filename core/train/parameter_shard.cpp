@@ -68,6 +68,7 @@ Result serveParameterShard(dist::DataPlane& plane, nn::Sequential& model,
     config.workers = options.workers;
     config.stepsPerEpoch = options.stepsPerEpoch;
     config.firstStep = options.firstStep;
+    config.lastStep = options.totalSteps;
     config.consistency = options.consistency;
     config.workerTimeout = options.workerTimeout;
     dist::ParameterServer server(plane, config, std::move(weights), apply, options.onApplied);

@@ -6,6 +6,7 @@
 // ranks as more threads). A rank whose peer is gone fails its step naming the peer.
 #include "common/data_planes.h"
 #include "data/batcher.h"
+#include "data/idx_reader.h"
 #include "nn/checkpoint.h" // for parametersOf
 #include "nn/model_factory.h"
 #include "tensor/backend_registry.h"
@@ -14,9 +15,13 @@
 #include "train/ps_worker_strategy.h"
 #include "train/trainer.h"
 
+#include <QtCore/QFile>
 #include <QtTest/QTest>
 
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -59,6 +64,7 @@ struct Trained
 {
     std::vector<std::vector<float>> weights; // every parameter, in order
     int64_t steps = 0;
+    double testAccuracy = 0;
     std::string failure;
 };
 
@@ -71,32 +77,46 @@ nn::OptimizerSpec optimizerNamed(const QString& name)
     return spec;
 }
 
-std::unique_ptr<nn::Sequential> buildModel(tensor::Backend& backend)
+// How a data-parallel job trains, for every rank of it.
+struct Job
+{
+    nn::OptimizerSpec optimizer;
+    int64_t batchSize = 8; // per worker
+    int epochs = 1;
+    int servers = 0; // parameter servers (the last ranks); 0 = all-reduce
+    std::vector<dist::ConsistencyPhase> consistency { dist::ConsistencyPhase {} };
+    size_t bucketBytes = 1 << 20;
+    std::vector<int64_t> hidden { 32, 16 };
+    std::chrono::milliseconds timeout { 30000 };
+};
+
+std::unique_ptr<nn::Sequential> buildModel(tensor::Backend& backend, const data::Dataset& data,
+                                           const Job& job)
 {
     nn::ModelSpec spec;
-    spec.hidden = { 32, 16 };
-    return nn::buildModel(spec, backend, { Features }, Classes, Seed);
+    spec.hidden = job.hidden;
+    return nn::buildModel(spec, backend, { data.cols }, data.classCount, Seed);
 }
 
-// One rank's (or, with no plane, the single worker's) training of `data`: with `servers` server
-// ranks the ranks below worldSize - servers are parameter-server workers, else all-reduce ranks.
-Trained trainOne(const data::Dataset& data, const nn::OptimizerSpec& optimizer, int64_t batchSize,
-                 int epochs, dist::DataPlane* plane, size_t bucketBytes, int servers = 0,
-                 std::chrono::milliseconds timeout = std::chrono::seconds(30))
+// One worker rank's (or, with no plane, the single worker's) training of `data`: with
+// job.servers server ranks it is a parameter-server worker, else an all-reduce rank.
+Trained trainOne(const data::Dataset& data, const data::Dataset* test, const Job& job,
+                 dist::DataPlane* plane)
 {
     auto backend = tensor::createCpuBackend(1);
-    auto model = buildModel(*backend);
-    train::TrainOptions options { epochs, batchSize, Seed, optimizer, 5 };
+    auto model = buildModel(*backend, data, job);
+    train::TrainOptions options { job.epochs, job.batchSize, Seed, job.optimizer, 5 };
     std::unique_ptr<train::UpdateStrategy> strategy;
     if (plane) {
-        const int workers = plane->worldSize() - servers;
-        if (servers == 0) {
-            strategy = std::make_unique<train::AllReduceStrategy>(*plane, bucketBytes, timeout);
+        const int workers = plane->worldSize() - job.servers;
+        if (job.servers == 0) {
+            strategy = std::make_unique<train::AllReduceStrategy>(*plane, job.bucketBytes,
+                                                                  job.timeout);
         } else {
             std::vector<int> serverRanks;
             for (int r = workers; r < plane->worldSize(); ++r)
                 serverRanks.push_back(r);
-            strategy = std::make_unique<train::PsWorkerStrategy>(*plane, serverRanks, timeout);
+            strategy = std::make_unique<train::PsWorkerStrategy>(*plane, serverRanks, job.timeout);
         }
         options.strategy = strategy.get();
         options.dataRank = plane->rank();
@@ -104,9 +124,10 @@ Trained trainOne(const data::Dataset& data, const nn::OptimizerSpec& optimizer, 
     }
     train::Trainer trainer(*backend, *model, options);
     NoSink sink;
-    const train::TrainSummary summary = trainer.fit(data, nullptr, sink);
+    const train::TrainSummary summary = trainer.fit(data, test, sink);
     Trained out;
     out.steps = summary.steps;
+    out.testAccuracy = summary.test.accuracy;
     if (summary.failure)
         out.failure = summary.failure->message();
     for (const auto& [name, tensor] : nn::parametersOf(*model))
@@ -114,45 +135,52 @@ Trained trainOne(const data::Dataset& data, const nn::OptimizerSpec& optimizer, 
     return out;
 }
 
+using Staleness = std::map<int, std::vector<int64_t>>; // worker -> of its applied updates
+
 // A server rank: serves its shard of a model built as the workers build theirs until they are
 // done; returns the error, if any.
-std::string serve(dist::DataPlane& plane, const nn::OptimizerSpec& optimizer, int workers,
-                  int64_t stepsPerEpoch, int epochs)
+std::string serve(dist::DataPlane& plane, const data::Dataset& data, const Job& job, int workers,
+                  int64_t stepsPerEpoch, Staleness* staleness, std::mutex* mutex)
 {
     auto backend = tensor::createCpuBackend(1);
-    auto model = buildModel(*backend);
+    auto model = buildModel(*backend, data, job);
     train::ShardOptions options;
     for (int r = 0; r < plane.worldSize(); ++r)
         (r < workers ? options.workers : options.servers).push_back(r);
     options.stepsPerEpoch = stepsPerEpoch;
-    options.totalSteps = stepsPerEpoch * epochs;
-    options.optimizer = optimizer;
+    options.totalSteps = stepsPerEpoch * job.epochs;
+    options.optimizer = job.optimizer;
+    options.consistency = job.consistency;
+    if (staleness)
+        options.onApplied = [=](int worker, int64_t, int64_t stale) {
+            std::lock_guard lock(*mutex);
+            (*staleness)[worker].push_back(stale);
+        };
     const common::Result served = train::serveParameterShard(plane, *model, options, nullptr);
     return served ? std::string() : served.error().message();
 }
 
 // The workers' results, by rank (the servers' ranks come after theirs).
-std::vector<Trained> trainRanks(const data::Dataset& data, const nn::OptimizerSpec& optimizer,
-                                int64_t batchSize, int epochs, int workers, size_t bucketBytes,
-                                int servers = 0)
+std::vector<Trained> trainRanks(const data::Dataset& data, const data::Dataset* test,
+                                const Job& job, int workers, Staleness* staleness = nullptr)
 {
-    auto planes = testing::connectedPlanes(workers + servers);
+    auto planes = testing::connectedPlanes(workers + job.servers);
     std::vector<Trained> results(static_cast<size_t>(workers));
     if (planes.empty())
         return {};
-    data::Batcher batcher(data, batchSize, Seed);
+    data::Batcher batcher(data, job.batchSize, Seed);
     batcher.setSlice(0, workers);
-    std::vector<std::string> serverErrors(static_cast<size_t>(servers));
+    std::vector<std::string> serverErrors(static_cast<size_t>(job.servers));
+    std::mutex mutex;
     std::vector<std::thread> threads;
-    for (int r = 0; r < workers + servers; ++r)
+    for (int r = 0; r < workers + job.servers; ++r)
         threads.emplace_back([&, r] {
             dist::DataPlane& plane = *planes[size_t(r)];
             if (r < workers)
-                results[size_t(r)] =
-                        trainOne(data, optimizer, batchSize, epochs, &plane, bucketBytes, servers);
+                results[size_t(r)] = trainOne(data, test, job, &plane);
             else
                 serverErrors[size_t(r - workers)] =
-                        serve(plane, optimizer, workers, batcher.batchCount(), epochs);
+                        serve(plane, data, job, workers, batcher.batchCount(), staleness, &mutex);
         });
     for (auto& t : threads)
         t.join();
@@ -160,6 +188,19 @@ std::vector<Trained> trainRanks(const data::Dataset& data, const nn::OptimizerSp
         if (!error.empty())
             results[0].failure += "server: " + error;
     return results;
+}
+
+// The first `rows` rows of `data`, pixels scaled to [0, 1].
+data::Dataset firstRows(const data::Dataset& data, int64_t rows)
+{
+    data::Dataset out = data;
+    out.rows = std::min(rows, data.rows);
+    out.features.resize(size_t(out.rows * out.cols));
+    out.labels.resize(size_t(out.rows));
+    for (float& v : out.features)
+        v /= 255.0f;
+    out.sampleShape.clear();
+    return out;
 }
 
 // max |a - b| / max |b| over one tensor.
@@ -223,12 +264,17 @@ private slots:
         QFETCH(int, bucketBytes);
         QFETCH(int64_t, steps);
         const data::Dataset data = separableRows(rows);
-        const nn::OptimizerSpec spec = optimizerNamed(optimizer);
-        const Trained single = trainOne(data, spec, 8 * ranks, epochs, nullptr, 0);
+        Job job;
+        job.optimizer = optimizerNamed(optimizer);
+        job.epochs = epochs;
+        job.servers = servers;
+        job.bucketBytes = size_t(bucketBytes);
+        Job oneWorker = job;
+        oneWorker.batchSize = job.batchSize * ranks;
+        const Trained single = trainOne(data, nullptr, oneWorker, nullptr);
         QVERIFY2(single.failure.empty(), single.failure.c_str());
         QCOMPARE(single.steps, steps);
-        const std::vector<Trained> ranked =
-                trainRanks(data, spec, 8, epochs, ranks, size_t(bucketBytes), servers);
+        const std::vector<Trained> ranked = trainRanks(data, nullptr, job, ranks);
         QCOMPARE(int(ranked.size()), ranks);
         for (int r = 0; r < ranks; ++r) {
             const Trained& rank = ranked[size_t(r)];
@@ -253,8 +299,81 @@ private slots:
             }
         }
         // The weights moved: equal because both trained, not because neither did.
-        auto untrained = trainOne(data, spec, 8 * ranks, 0, nullptr, 0);
+        oneWorker.epochs = 0;
+        auto untrained = trainOne(data, nullptr, oneWorker, nullptr);
         QVERIFY(relativeError(single.weights[0], untrained.weights[0]) > 1e-3);
+    }
+
+    // Async and SSP on Fashion-MNIST (2 workers, 1 server, an MLP): test accuracy within 1 point
+    // of sync's; SSP's recorded staleness never above its bound, async's beyond it.
+    void asyncAndSspConvergeNearSync_data()
+    {
+        QTest::addColumn<int>("mode");
+        QTest::addColumn<int>("bound");
+        QTest::newRow("async") << int(dist::Consistency::Async) << 0;
+        QTest::newRow("ssp s=2") << int(dist::Consistency::BoundedStaleness) << 2;
+    }
+    void asyncAndSspConvergeNearSync()
+    {
+        QFETCH(int, mode);
+        QFETCH(int, bound);
+        const QString folder = QStringLiteral("/usr/share/datasets/fashion-mnist");
+        if (!QFile::exists(folder + "/train-images-idx3-ubyte.gz"))
+            QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+        if (!m_fashion) {
+            auto train =
+                    data::readIdxDataset((folder + "/train-images-idx3-ubyte.gz").toStdString(),
+                                         (folder + "/train-labels-idx1-ubyte.gz").toStdString());
+            auto test = data::readIdxDataset((folder + "/t10k-images-idx3-ubyte.gz").toStdString(),
+                                             (folder + "/t10k-labels-idx1-ubyte.gz").toStdString());
+            QVERIFY(train && test);
+            m_fashion.emplace(firstRows(*train, 60000), firstRows(*test, 10000));
+        }
+        const auto& [train, test] = *m_fashion;
+        // Plain SGD (momentum adds to the implicit momentum of asynchrony, Mitliagkas et al.,
+        // 2016) on a cosine schedule, so that every mode ends converged rather than mid-bounce.
+        Job job;
+        job.optimizer.type = "sgd";
+        job.optimizer.learningRate = 0.1f;
+        job.optimizer.schedule.type = "cosine";
+        job.batchSize = 32;
+        job.epochs = 3;
+        job.servers = 1;
+        job.hidden = { 64 };
+        if (!m_syncAccuracy) {
+            // Sync makes one step of the 2 workers' mean gradient where async and SSP make two
+            // steps: by the linear scaling rule (Goyal et al., 2017) it takes twice the rate,
+            // for the same progress per sample.
+            Job sync = job;
+            sync.optimizer.learningRate *= 2;
+            const std::vector<Trained> synced = trainRanks(train, &test, sync, 2);
+            QCOMPARE(int(synced.size()), 2);
+            QVERIFY2(synced[0].failure.empty(), synced[0].failure.c_str());
+            m_syncAccuracy = synced[0].testAccuracy;
+        }
+        job.consistency = { { 0, dist::Consistency(mode), bound } };
+        Staleness staleness;
+        const std::vector<Trained> ranked = trainRanks(train, &test, job, 2, &staleness);
+        QCOMPARE(int(ranked.size()), 2);
+        int64_t most = 0;
+        for (const auto& [worker, values] : staleness)
+            for (int64_t v : values)
+                most = std::max(most, v);
+        for (const Trained& worker : ranked) {
+            QVERIFY2(worker.failure.empty(), worker.failure.c_str());
+            qInfo("sync %.4f, %s %.4f (largest staleness %lld)", *m_syncAccuracy,
+                  QTest::currentDataTag(), worker.testAccuracy, static_cast<long long>(most));
+            QVERIFY2(std::abs(worker.testAccuracy - *m_syncAccuracy) <= 0.01,
+                     qPrintable(QString("%1 reached %2, sync %3")
+                                        .arg(QTest::currentDataTag())
+                                        .arg(worker.testAccuracy)
+                                        .arg(*m_syncAccuracy)));
+        }
+        QVERIFY(*m_syncAccuracy > 0.8);
+        QCOMPARE(int(staleness.size()), 2);
+        if (dist::Consistency(mode) == dist::Consistency::BoundedStaleness)
+            QVERIFY2(most <= bound,
+                     qPrintable(QString("staleness %1 above %2").arg(most).arg(bound)));
     }
 
     void aLostPeerFailsTheStepNamingIt()
@@ -263,13 +382,19 @@ private slots:
         QCOMPARE(int(planes.size()), 2);
         const data::Dataset data = separableRows(2 * 8 * 4);
         // Rank 1 never trains: rank 0's first all-reduce waits for it in vain.
-        const Trained alone = trainOne(data, optimizerNamed("sgd"), 8, 1, planes[0].get(), 1 << 20,
-                                       0, std::chrono::milliseconds(500));
+        Job job;
+        job.optimizer = optimizerNamed("sgd");
+        job.timeout = std::chrono::milliseconds(500);
+        const Trained alone = trainOne(data, nullptr, job, planes[0].get());
         QCOMPARE(alone.steps, int64_t(0));
         QVERIFY2(alone.failure.find("step 1: all-reduce of the gradients") != std::string::npos,
                  alone.failure.c_str());
         QVERIFY2(alone.failure.find("from rank 1") != std::string::npos, alone.failure.c_str());
     }
+
+private:
+    std::optional<std::pair<data::Dataset, data::Dataset>> m_fashion; // train (12,000), test
+    std::optional<double> m_syncAccuracy;
 };
 
 QTEST_GUILESS_MAIN(TestDataParallel)
