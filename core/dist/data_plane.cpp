@@ -3,13 +3,57 @@
 #include "net/message_socket.h"
 #include "net/zap_authenticator.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 namespace ts::dist {
+
+namespace {
+
+// This machine's identity: two ranks with the same one can reach each other's Unix sockets.
+std::string machineId()
+{
+    for (const char* file : { "/etc/machine-id", "/proc/sys/kernel/random/boot_id" }) {
+        std::ifstream in(file);
+        std::string id;
+        if (in >> id && !id.empty())
+            return id;
+    }
+    return {};
+}
+
+// The parts of an endpoint string: "tcp://h:p [ipc://path machine=<id>]".
+struct EndpointParts
+{
+    std::string tcp;
+    std::string ipc;
+    std::string machine;
+};
+
+EndpointParts partsOf(const std::string& endpoint)
+{
+    EndpointParts parts;
+    std::istringstream words(endpoint);
+    std::string word;
+    while (words >> word) {
+        if (word.rfind("tcp://", 0) == 0)
+            parts.tcp = word;
+        else if (word.rfind("ipc://", 0) == 0)
+            parts.ipc = word;
+        else if (word.rfind("machine=", 0) == 0)
+            parts.machine = word.substr(8);
+    }
+    return parts;
+}
+
+} // namespace
 
 using common::Error;
 using common::ErrorKind;
@@ -20,6 +64,10 @@ struct DataPlane::Private
     zmq::context_t context;
     std::unique_ptr<net::ZapAuthenticator> zap; // answers the ROUTER's handshakes
     std::unique_ptr<zmq::socket_t> router;
+    std::unique_ptr<zmq::socket_t> localRouter; // the same-host Unix socket, plain
+    std::string localFolder;                    // its 0700 folder, removed with the plane
+    std::string machine;
+    int localPeers = 0;
     std::vector<std::unique_ptr<zmq::socket_t>> peers; // one DEALER per other rank
     net::KeyPair keys;
     int rank = 0;
@@ -32,7 +80,16 @@ struct DataPlane::Private
     // hellos) and refused ones are dropped: a refused sender's tensor never comes.
     std::optional<DataPlane::Tensor> receiveOne(std::chrono::milliseconds timeout)
     {
-        auto received = net::receiveMessage(*router, true, timeout);
+        zmq::socket_t* from = router.get();
+        if (localRouter) {
+            zmq::pollitem_t items[] = { { router->handle(), 0, ZMQ_POLLIN, 0 },
+                                        { localRouter->handle(), 0, ZMQ_POLLIN, 0 } };
+            if (zmq::poll(items, 2, timeout) <= 0)
+                return std::nullopt;
+            from = (items[1].revents & ZMQ_POLLIN) ? localRouter.get() : router.get();
+            timeout = std::chrono::milliseconds(0);
+        }
+        auto received = net::receiveMessage(*from, true, timeout);
         if (!received || !*received)
             return std::nullopt;
         const wire::Header& header = (*received)->message.header;
@@ -54,7 +111,17 @@ DataPlane::~DataPlane()
 {
     d->peers.clear();
     d->router.reset();
+    d->localRouter.reset();
     d->zap.reset();
+    if (!d->localFolder.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(d->localFolder, ec);
+    }
+}
+
+int DataPlane::peersOnThisMachine() const
+{
+    return d->localPeers;
 }
 
 std::string DataPlane::endpoint() const
@@ -62,8 +129,9 @@ std::string DataPlane::endpoint() const
     return d->endpoint;
 }
 
-common::Expected<std::unique_ptr<DataPlane>>
-DataPlane::bind(const std::string& host, const net::KeyPair& jobKeys, int rank, int worldSize)
+common::Expected<std::unique_ptr<DataPlane>> DataPlane::bind(const std::string& host,
+                                                             const net::KeyPair& jobKeys, int rank,
+                                                             int worldSize, bool sameHostShortcut)
 {
     if (!net::isZ85Key(jobKeys.publicKey) || !net::isZ85Key(jobKeys.secretKey))
         return Error(ErrorKind::InvalidInput,
@@ -89,6 +157,25 @@ DataPlane::bind(const std::string& host, const net::KeyPair& jobKeys, int rank, 
     // last_endpoint names the address bound ("tcp://127.0.0.1:41234"); peers use the host name.
     const std::string bound = d->router->get(zmq::sockopt::last_endpoint);
     d->endpoint = "tcp://" + host + bound.substr(bound.rfind(':'));
+    d->machine = machineId();
+    if (sameHostShortcut && !d->machine.empty()) {
+        // A short path: a Unix socket's name has room for about 100 bytes.
+        const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+        std::string pattern =
+                std::string(runtime && *runtime ? runtime : "/tmp") + "/ts-plane-XXXXXX";
+        if (pattern.size() < 80 && ::mkdtemp(pattern.data())) { // mkdtemp makes it mode 0700
+            d->localFolder = pattern;
+            d->localRouter = std::make_unique<zmq::socket_t>(d->context, zmq::socket_type::router);
+            net::applyLimits(*d->localRouter);
+            const std::string local = "ipc://" + pattern + "/rank-" + std::to_string(rank);
+            try {
+                d->localRouter->bind(local);
+                d->endpoint += " " + local + " machine=" + d->machine;
+            } catch (const zmq::error_t&) {
+                d->localRouter.reset(); // peers use TCP then
+            }
+        }
+    }
     return std::unique_ptr<DataPlane>(new DataPlane(std::move(d)));
 }
 
@@ -108,11 +195,16 @@ common::Result DataPlane::connect(const std::vector<std::string>& endpoints,
         auto socket = std::make_unique<zmq::socket_t>(d->context, zmq::socket_type::dealer);
         net::applyLimits(*socket);
         socket->set(zmq::sockopt::routing_id, "rank-" + std::to_string(d->rank));
-        socket->set(zmq::sockopt::curve_serverkey, d->keys.publicKey);
-        socket->set(zmq::sockopt::curve_publickey, d->keys.publicKey);
-        socket->set(zmq::sockopt::curve_secretkey, d->keys.secretKey);
+        const EndpointParts parts = partsOf(endpoints[size_t(peer)]);
+        const bool local = d->localRouter && !parts.ipc.empty() && parts.machine == d->machine;
+        if (!local) {
+            socket->set(zmq::sockopt::curve_serverkey, d->keys.publicKey);
+            socket->set(zmq::sockopt::curve_publickey, d->keys.publicKey);
+            socket->set(zmq::sockopt::curve_secretkey, d->keys.secretKey);
+        }
+        d->localPeers += local ? 1 : 0;
         try {
-            socket->connect(endpoints[size_t(peer)]);
+            socket->connect(local ? parts.ipc : parts.tcp);
         } catch (const zmq::error_t& e) {
             return Error(ErrorKind::InvalidInput,
                          "rank " + std::to_string(peer) + "'s endpoint '" + endpoints[size_t(peer)]
@@ -141,11 +233,15 @@ common::Result DataPlane::connect(const std::vector<std::string>& endpoints,
                          "rank " + std::to_string(d->rank) + ": no hello from rank(s) " + missing
                                  + " within " + std::to_string(timeout.count() / 1000) + " s");
         }
-        auto received = net::receiveMessage(*d->router, true, std::chrono::milliseconds(50));
-        if (received && *received && (*received)->message.header.type() == wire::HEARTBEAT) {
-            const int peer = (*received)->message.header.rank();
-            if (peer >= 0 && peer < d->worldSize && peer != d->rank)
-                heard.insert(peer);
+        for (zmq::socket_t* socket : { d->router.get(), d->localRouter.get() }) {
+            if (!socket)
+                continue;
+            auto received = net::receiveMessage(*socket, true, std::chrono::milliseconds(25));
+            if (received && *received && (*received)->message.header.type() == wire::HEARTBEAT) {
+                const int peer = (*received)->message.header.rank();
+                if (peer >= 0 && peer < d->worldSize && peer != d->rank)
+                    heard.insert(peer);
+            }
         }
     }
     return {};

@@ -32,9 +32,12 @@ namespace ts::dist {
 class DataPlane
 {
 public:
-    // Binds tcp://`host`:* (any free port; `host` is the address peers reach this machine at).
-    static common::Expected<std::unique_ptr<DataPlane>>
-    bind(const std::string& host, const net::KeyPair& jobKeys, int rank, int worldSize);
+    // Binds tcp://`host`:* (any free port; `host` is the address peers reach this machine at),
+    // and with `sameHostShortcut` the Unix socket for peers on this machine.
+    static common::Expected<std::unique_ptr<DataPlane>> bind(const std::string& host,
+                                                             const net::KeyPair& jobKeys, int rank,
+                                                             int worldSize,
+                                                             bool sameHostShortcut = true);
     ~DataPlane();
 
     std::string endpoint() const;
@@ -46,6 +49,8 @@ public:
 
     int rank() const;
     int worldSize() const;
+    // The peers reached through the same-host socket (after connect).
+    int peersOnThisMachine() const;
     // Sends `values` to rank `peer` (after connect) as one TENSOR message named `tag`: a header
     // frame and the float32 values as the raw payload frame.
     common::Result send(int peer, const std::string& tag, std::span<const float> values);

@@ -113,7 +113,8 @@ Result ParameterServer::push(size_t w, int64_t step, int64_t rows, std::span<con
     const int64_t staleness = step - m_pulledVersion[w];
     const ConsistencyPhase phase =
             phaseAt(m_config.consistency, int(step / std::max<int64_t>(m_config.stepsPerEpoch, 1)));
-    if (phase.mode != Consistency::Sync) {
+    // One worker's sync step is its own push: no mean to gather.
+    if (phase.mode != Consistency::Sync || m_config.workers.size() == 1) {
         m_apply(gradient, step, m_weights);
         ++m_pushed[w];
         ++m_updates;

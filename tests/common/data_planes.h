@@ -1,5 +1,6 @@
 // Test support: the data planes of a job's ranks as threads of the test, on loopback, secured
-// with one fresh job key pair (dist/data_plane.h), connected to each other.
+// with one fresh job key pair (dist/data_plane.h), connected to each other: through the
+// same-host Unix sockets, or with `sameHost` false over TCP with CURVE as between machines.
 #pragma once
 
 #include "dist/data_plane.h"
@@ -15,13 +16,14 @@
 namespace ts::testing {
 
 // One connected data plane per rank; empty when something failed (with a warning).
-inline std::vector<std::unique_ptr<dist::DataPlane>> connectedPlanes(int ranks)
+inline std::vector<std::unique_ptr<dist::DataPlane>> connectedPlanes(int ranks,
+                                                                     bool sameHost = true)
 {
     auto keys = net::generateKeyPair();
     std::vector<std::unique_ptr<dist::DataPlane>> planes;
     std::vector<std::string> endpoints;
     for (int rank = 0; rank < ranks; ++rank) {
-        auto plane = dist::DataPlane::bind("127.0.0.1", *keys, rank, ranks);
+        auto plane = dist::DataPlane::bind("127.0.0.1", *keys, rank, ranks, sameHost);
         if (!plane) {
             qWarning("%s", plane.error().message().c_str());
             return {};

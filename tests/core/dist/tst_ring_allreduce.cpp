@@ -39,18 +39,25 @@ private slots:
     {
         QTest::addColumn<int>("ranks");
         QTest::addColumn<int>("values");
+        QTest::addColumn<bool>("sameHost");
         for (int ranks : { 2, 3, 4 })
             for (int values : { 0, 1, 5, 1000, 4096, 65537, 1 << 20 })
                 QTest::addRow("%d ranks, %d values (%s)", ranks, values,
                               size_t(values) * 4 < dist::SmallMessageBytes ? "direct" : "ring")
-                        << ranks << values;
+                        << ranks << values << true;
+        // As between machines: TCP with CURVE.
+        for (int values : { 5, 65537 })
+            QTest::addRow("3 ranks over TCP and CURVE, %d values", values) << 3 << values << false;
     }
     void sumsOnEveryRank()
     {
         QFETCH(int, ranks);
         QFETCH(int, values);
-        auto planes = testing::connectedPlanes(ranks);
+        QFETCH(bool, sameHost);
+        auto planes = testing::connectedPlanes(ranks, sameHost);
         QCOMPARE(int(planes.size()), ranks);
+        for (const auto& plane : planes)
+            QCOMPARE(plane->peersOnThisMachine(), sameHost ? ranks - 1 : 0);
         std::vector<std::vector<float>> buffers;
         std::vector<double> expected(static_cast<size_t>(values), 0.0);
         for (int rank = 0; rank < ranks; ++rank) {
