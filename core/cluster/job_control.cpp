@@ -72,6 +72,7 @@ void JobControl::cancelRanks(const JobRecord& job, const std::string& reason)
 void JobControl::end(JobRecord& job, JobState state, const std::string& message)
 {
     cancelRanks(job, "job " + store::toString(state)); // ranks still running stop
+    m_stragglers.erase(job.id);
     job.state = state;
     job.finishedAt = unixNow();
     job.message = message;

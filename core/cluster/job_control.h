@@ -25,6 +25,7 @@
 
 #include "cluster/agent_registry.h"
 #include "cluster/placement.h"
+#include "cluster/straggler_detector.h"
 #include "common/result.h"
 #include "net/trainstudio.pb.h"
 #include "store/experiment_store.h"
@@ -87,6 +88,7 @@ private:
     std::map<std::string, std::string> m_routes; // agent id -> routing id of its connection
     std::vector<Outgoing> m_outbox;              // messages schedule() sends next
     std::vector<std::string> m_log;
+    std::map<int64_t, StragglerDetector> m_stragglers; // by job, while it runs
 };
 
 } // namespace ts::cluster

@@ -80,7 +80,17 @@ common::Result JobControl::applyOne(JobRecord& job, const std::string& agentId,
         points.reserve(size_t(record.metrics().points_size()));
         for (const wire::MetricPoint& p : record.metrics().points())
             points.push_back({ run, p.name(), p.worker(), p.step(), p.value(), p.wall_time() });
-        return m_store->appendMetrics(points);
+        TS_TRY(m_store->appendMetrics(points));
+        if (!current || job.placement.size() < 2)
+            return {};
+        StragglerDetector& detector = m_stragglers[job.id];
+        for (const store::MetricPoint& p : points)
+            if (auto slow = detector.add(p.worker, p.name, p.step, p.value)) {
+                TS_TRY(m_store->addEvent(
+                        { 0, run, unixNow(), "straggler", slow->worker, slow->message }));
+                note("job " + std::to_string(job.id) + ": " + slow->message);
+            }
+        return {};
     }
     case wire::Record::kConfusion: {
         const auto& m = record.confusion();

@@ -105,6 +105,16 @@ struct Series
     int64_t storedPoints = 0;
 };
 
+// One worker's step times (ExperimentStore::stepTimes), in milliseconds.
+struct WorkerStepTimes
+{
+    int worker = 0;
+    int64_t windows = 0; // log windows measured
+    double p50 = 0, p90 = 0, p99 = 0;
+    // The medians of the parts: its own work and its waiting on the others.
+    double dataP50 = 0, computeP50 = 0, commP50 = 0;
+};
+
 // Something that happened to a run, for the timeline: "worker 2 lost", "resumed from step 400",
 // "straggler: worker 3 is 2.4x slower than the median".
 struct RunEvent
@@ -265,6 +275,9 @@ public:
     // Per-worker throughput: series() of "samples_per_second" over every worker.
     common::Expected<std::vector<Series>> throughput(int64_t run, int64_t firstStep,
                                                      int64_t lastStep, size_t maxPoints);
+    // The straggler view: per worker, percentiles of its step time over the run's log windows
+    // (the sum of its "time_data_ms", "time_compute_ms" and "time_comm_ms" points), by worker.
+    common::Expected<std::vector<WorkerStepTimes>> stepTimes(int64_t run);
 
     // The runs table (run_queries.cpp): runs with their params and final metrics, filtered and
     // ordered (pipelineJson and metricNames stay empty; runDetails() has them). InvalidInput

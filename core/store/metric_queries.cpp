@@ -7,6 +7,9 @@
 #include "store/lttb.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
 
 namespace ts::store {
 namespace {
@@ -109,6 +112,53 @@ ExperimentStore::throughput(int64_t run, int64_t firstStep, int64_t lastStep, si
     request.lastStep = lastStep;
     request.maxPoints = maxPoints;
     return series(request);
+}
+
+namespace {
+
+// The q-quantile (0..1) of sorted `values`, nearest rank.
+double quantile(const std::vector<double>& sorted, double q)
+{
+    if (sorted.empty())
+        return 0;
+    const size_t rank = size_t(std::ceil(q * double(sorted.size())));
+    return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+} // namespace
+
+common::Expected<std::vector<WorkerStepTimes>> ExperimentStore::stepTimes(int64_t run)
+{
+    // worker -> step -> the three parts
+    std::map<int, std::map<int64_t, std::array<double, 3>>> parts;
+    const char* names[] = { "time_data_ms", "time_compute_ms", "time_comm_ms" };
+    for (int part = 0; part < 3; ++part) {
+        SeriesRequest request;
+        request.run = run;
+        request.name = names[part];
+        request.maxPoints = 0;
+        auto all = series(request);
+        TS_TRY(all);
+        for (const Series& s : *all)
+            for (const MetricPoint& p : s.points)
+                parts[s.worker][p.step][size_t(part)] = p.value;
+    }
+    std::vector<WorkerStepTimes> out;
+    for (const auto& [worker, steps] : parts) {
+        std::vector<double> total, each[3];
+        for (const auto& [step, values] : steps) {
+            total.push_back(values[0] + values[1] + values[2]);
+            for (size_t i = 0; i < 3; ++i)
+                each[i].push_back(values[i]);
+        }
+        std::sort(total.begin(), total.end());
+        for (auto& v : each)
+            std::sort(v.begin(), v.end());
+        out.push_back({ worker, int64_t(total.size()), quantile(total, 0.5), quantile(total, 0.9),
+                        quantile(total, 0.99), quantile(each[0], 0.5), quantile(each[1], 0.5),
+                        quantile(each[2], 0.5) });
+    }
+    return out;
 }
 
 } // namespace ts::store

@@ -269,6 +269,39 @@ private slots:
         QCOMPARE(out[0].routingId, "route-" + second.placement[0].agent);
     }
 
+    void aSlowWorkerBecomesAStragglerEvent()
+    {
+        const int64_t id = submit(0, 0, "cpu", 2);
+        m_control->schedule({ agent("a", 1), agent("b", 1) }, later());
+        const store::JobRecord job = *m_store->job(id);
+        // Ten log windows; rank 1 takes 3x rank 0's data and compute time.
+        for (int rank : { 0, 1 }) {
+            wire::Records records;
+            wire::Record r = record(job, 1);
+            r.set_rank(rank);
+            for (int window = 1; window <= 10; ++window)
+                for (const char* name : { "time_data_ms", "time_compute_ms" }) {
+                    auto* p = r.mutable_metrics()->add_points();
+                    p->set_name(name);
+                    p->set_worker(rank);
+                    p->set_step(50 * window);
+                    p->set_value(rank == 1 ? 15.0 : 5.0);
+                }
+            *records.add_records() = r;
+            QVERIFY(m_control->apply(job.placement[size_t(rank)].agent, records, {}).ok());
+        }
+        const auto events = *m_store->events(job.run);
+        std::vector<store::RunEvent> stragglers;
+        for (const store::RunEvent& e : events)
+            if (e.kind == "straggler")
+                stragglers.push_back(e);
+        QCOMPARE(int(stragglers.size()), 1);
+        QCOMPARE(stragglers[0].worker, 1);
+        QCOMPARE(stragglers[0].message,
+                 std::string("worker 1's steps take 3.0x the others' median (30.0 ms against "
+                             "10.0 ms of data and compute)"));
+    }
+
     void cancelQueuedEndsItRunningAsksTheAgentOnce()
     {
         const int64_t running = submit(1), queued = submit(0);

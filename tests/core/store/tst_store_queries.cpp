@@ -218,6 +218,39 @@ private slots:
         }
     }
 
+    void stepTimePercentilesPerWorker()
+    {
+        // 100 windows: worker 0's steps take 1..100 ms of compute plus 1 of data and 2 of
+        // waiting; worker 1's a steady 10 + 1 + 2.
+        std::vector<MetricPoint> points;
+        for (int64_t window = 1; window <= 100; ++window) {
+            const int64_t step = 10 * window;
+            for (int worker : { 0, 1 }) {
+                points.push_back(point(m_run, "time_data_ms", worker, step, 1));
+                points.push_back(point(m_run, "time_compute_ms", worker, step,
+                                       worker == 0 ? double(window) : 10));
+                points.push_back(point(m_run, "time_comm_ms", worker, step, 2));
+            }
+        }
+        QVERIFY(m_store->appendMetrics(points).ok());
+        auto times = m_store->stepTimes(m_run);
+        QVERIFY(times.ok());
+        QCOMPARE(times->size(), size_t(2));
+        const store::WorkerStepTimes& w0 = (*times)[0];
+        QCOMPARE(w0.worker, 0);
+        QCOMPARE(w0.windows, int64_t(100));
+        QCOMPARE(w0.p50, 53.0); // 50 + 1 + 2
+        QCOMPARE(w0.p90, 93.0);
+        QCOMPARE(w0.p99, 102.0);
+        QCOMPARE(w0.dataP50, 1.0);
+        QCOMPARE(w0.computeP50, 50.0);
+        QCOMPARE(w0.commP50, 2.0);
+        const store::WorkerStepTimes& w1 = (*times)[1];
+        QCOMPARE(w1.worker, 1);
+        QCOMPARE(w1.p50, 13.0);
+        QCOMPARE(w1.p99, 13.0);
+    }
+
     void findRunsFiltersAndOrders_data()
     {
         QTest::addColumn<QStringList>("where");
