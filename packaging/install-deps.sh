@@ -28,7 +28,7 @@ packages=(
   dataset-fashion-mnist
 )
 if [[ ${1:-} == --bench ]]; then
-  packages+=(python3 python3-torch python3-pandas time)
+  packages+=(python3 python3-torch python3-pandas python3-sklearn time)
 fi
 
 missing=()
