@@ -104,6 +104,7 @@ common::Expected<std::unique_ptr<dist::DataPlane>> joinPeers(const RankProcessOp
 struct Role
 {
     bool serves = false;
+    bool forest = false; // grows its share of a random forest's trees
     std::vector<int> workers;
     std::vector<int> servers; // empty: all-reduce
     std::string description;  // "allreduce, 2 ranks"
@@ -118,6 +119,13 @@ common::Expected<Role> dataParallelRole(const pipeline::PipelineSpec& spec,
     Role role;
     if (world <= 1) {
         role.workers = { 0 };
+        return role;
+    }
+    if (spec.train.forest) {
+        for (int r = 0; r < world; ++r)
+            role.workers.push_back(r);
+        role.forest = true;
+        role.description = "random_forest, trees split over " + std::to_string(world) + " ranks";
         return role;
     }
     if (strategy.kind == Kind::Local)
@@ -223,7 +231,10 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
                                    + ": every worker is done");
         return 0;
     }
-    if (plane) {
+    if (plane && role->forest) {
+        run.plane = plane.get();
+        run.strategyName = role->description;
+    } else if (plane) {
         if (role->servers.empty())
             strategy = std::make_unique<train::AllReduceStrategy>(*plane);
         else

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace ts::forest {
@@ -19,24 +20,26 @@ uint64_t treeSeed(uint64_t seed, int index)
 std::vector<std::pair<int, DecisionTree>> RandomForest::growTrees(const data::Dataset& train,
                                                                   const ForestParams& params,
                                                                   const std::vector<int>& indices,
-                                                                  int workers, const OnTree& onTree)
+                                                                  int workers, const OnTree& onTree,
+                                                                  const std::atomic<bool>* cancel)
 {
     BinnedColumns columns;
     const FeatureBins bins = FeatureBins::fit(train, workers, &columns);
     std::vector<int32_t> labels(train.labels.begin(), train.labels.end());
     const int classes = int(std::max<int64_t>(train.classCount, 1));
-    std::vector<std::pair<int, DecisionTree>> grown(indices.size());
+    std::vector<std::optional<DecisionTree>> grown(indices.size());
     std::mutex mutex;
     int done = 0;
     const auto work = [&](int worker) {
         for (size_t k = size_t(worker); k < indices.size(); k += size_t(workers)) {
-            grown[k] = { indices[k],
-                         DecisionTree::grow(columns, bins, labels, classes, params.tree,
-                                            treeSeed(params.seed, indices[k])) };
-            if (onTree) {
-                std::lock_guard lock(mutex);
-                onTree(indices[k], ++done);
-            }
+            if (cancel && *cancel)
+                return;
+            grown[k] = DecisionTree::grow(columns, bins, labels, classes, params.tree,
+                                          treeSeed(params.seed, indices[k]));
+            std::lock_guard lock(mutex);
+            ++done;
+            if (onTree)
+                onTree(indices[k], done, *grown[k]);
         }
     };
     workers = std::max(1, std::min(workers, int(indices.size())));
@@ -46,7 +49,11 @@ std::vector<std::pair<int, DecisionTree>> RandomForest::growTrees(const data::Da
     work(0);
     for (auto& t : threads)
         t.join();
-    return grown;
+    std::vector<std::pair<int, DecisionTree>> trees;
+    for (size_t k = 0; k < indices.size(); ++k)
+        if (grown[k])
+            trees.emplace_back(indices[k], std::move(*grown[k]));
+    return trees;
 }
 
 RandomForest RandomForest::fit(const data::Dataset& train, const ForestParams& params, int workers,

@@ -7,7 +7,7 @@
 //
 // @code
 //     ForestParams params;                   // 100 trees, sqrt(features) per split, gini
-//     auto forest = RandomForest::fit(train, params, 2, [](int done, int total) { ... });
+//     auto forest = RandomForest::fit(train, params, 2);  // 2 worker threads
 //     double accuracy = forest.accuracy(test);
 // @endcode
 #pragma once
@@ -15,6 +15,7 @@
 #include "data/dataset.h"
 #include "forest/decision_tree.h"
 
+#include <atomic>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -31,17 +32,19 @@ struct ForestParams
 class RandomForest
 {
 public:
-    // After each tree: its index, and how many trees this fit has grown so far. Called from the
-    // workers' threads, one call at a time.
-    using OnTree = std::function<void(int tree, int done)>;
+    // After each tree: its index, how many trees this call has grown so far, and the tree.
+    // Called from the workers' threads, one call at a time.
+    using OnTree = std::function<void(int index, int done, const DecisionTree& tree)>;
 
     // Every tree, grown by `workers` threads (worker k grows trees k, k + workers, ...).
     static RandomForest fit(const data::Dataset& train, const ForestParams& params, int workers,
                             const OnTree& onTree = {});
-    // Only the trees `indices` (a rank's share), with `workers` threads.
+    // Only the trees `indices` (a rank's share), with `workers` threads. When `cancel` turns
+    // true the workers start no more trees: the trees grown so far are returned.
     static std::vector<std::pair<int, DecisionTree>>
     growTrees(const data::Dataset& train, const ForestParams& params,
-              const std::vector<int>& indices, int workers, const OnTree& onTree = {});
+              const std::vector<int>& indices, int workers, const OnTree& onTree = {},
+              const std::atomic<bool>* cancel = nullptr);
     // The forest of `trees`, ordered by their index.
     static RandomForest merge(std::vector<std::pair<int, DecisionTree>> trees, int classes);
 

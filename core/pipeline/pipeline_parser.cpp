@@ -72,7 +72,9 @@ nn::ModelSpec readModel(ObjectReader& train)
 {
     ObjectReader model(train.required("model"), train.pathOf("model"));
     nn::ModelSpec spec;
-    spec.type = model.choice("type", nn::knownModelTypes());
+    std::vector<std::string> types = nn::knownModelTypes();
+    types.push_back("random_forest"); // read by readForest
+    spec.type = model.choice("type", types);
     constexpr int64_t MaxWidth = 1'000'000;
     if (spec.type == "mlp" || spec.type == "cnn") {
         spec.hidden = readCounts(model, "hidden", spec.type == "mlp", MaxWidth);
@@ -174,8 +176,26 @@ nn::OptimizerSpec readOptimizer(ObjectReader& train)
 TrainSpec readTrain(ObjectReader& stage)
 {
     TrainSpec train;
-    train.model = readModel(stage);
-    train.optimizer = readOptimizer(stage);
+    const json& model = stage.required("model");
+    if (model.is_object() && model.value("type", "") == "random_forest") {
+        ObjectReader reader(model, stage.pathOf("model"));
+        (void)reader.string("type");
+        train.model.type = "random_forest";
+        train.forest = readForest(reader);
+        if (stage.has("optimizer"))
+            throw FieldError { stage.pathOf("optimizer"), "a random forest has no optimizer" };
+        if (stage.has("strategy"))
+            throw FieldError { stage.pathOf("strategy"),
+                               "a random forest splits its trees across the job's ranks; it "
+                               "has no data-parallel strategy" };
+        for (const char* key : { "epochs", "batchSize", "logEvery" })
+            if (stage.has(key))
+                throw FieldError { stage.pathOf(key),
+                                   "a random forest is grown, not trained in epochs of batches" };
+    } else {
+        train.model = readModel(stage);
+        train.optimizer = readOptimizer(stage);
+    }
     const int64_t oneEpoch = 1, batch = 64, seed = 0, autoThreads = 0, logEvery = 50;
     train.epochs = static_cast<int>(stage.integer("epochs", 1, 100000, &oneEpoch));
     train.batchSize = stage.integer("batchSize", 1, 1 << 20, &batch);

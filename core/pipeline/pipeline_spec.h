@@ -48,6 +48,11 @@
 // Data-parallel ranks read the whole training split and take their part of every global batch of
 // batchSize x workers rows (data/batcher.h).
 //
+// A random forest instead of a network: "model": { "type": "random_forest", "trees": 100,
+// "maxFeatures": "sqrt" | "all" | <count>, "criterion": "gini" | "entropy", "maxDepth": 0,
+// "minSamplesSplit": 2, "minSamplesLeaf": 1, "bootstrap": true } and no optimizer; its trees are
+// split across the job's ranks and, in each, across "threads" (forest/random_forest.h).
+//
 // Relative data paths are resolved against the folder of the pipeline file. The parser names the
 // exact offending field of any mistake ("stages[2].train.batchSize: must be > 0, got 0").
 #pragma once
@@ -59,11 +64,13 @@
 #include "data/postgres_reader.h"
 #include "data/splits.h"
 #include "dist/consistency.h"
+#include "forest/random_forest.h"
 #include "nn/model_factory.h"
 #include "nn/optimizer_factory.h"
 #include "tensor/backend_registry.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -139,7 +146,8 @@ const std::string& nameOf(StrategySpec::Kind kind);
 
 struct TrainSpec
 {
-    nn::ModelSpec model;
+    nn::ModelSpec model; // type "random_forest": `forest` holds the forest's parameters
+    std::optional<forest::ForestParams> forest;
     nn::OptimizerSpec optimizer; // with its schedule and gradient clipping
     int epochs = 1;
     int64_t batchSize = 64;

@@ -19,4 +19,7 @@ PrepSpec readPrep(ObjectReader& stage);
 // The train stage's "strategy" (absent: auto).
 StrategySpec readStrategy(ObjectReader& train);
 
+// The parameters of a "random_forest" model object (its "type" already read).
+forest::ForestParams readForest(ObjectReader& model);
+
 } // namespace ts::pipeline::detail

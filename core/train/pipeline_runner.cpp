@@ -74,6 +74,17 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
     auto prep = applyFittedPrep(spec, p);
     TS_TRY(prep);
     p.prepJson = prep->toJson();
+    p.start.trainRows = p.train.rows;
+    p.start.testRows = p.test.rows;
+    p.start.features = p.train.cols;
+    p.start.classes = classes;
+    p.start.warnings = std::move(p.warnings);
+    p.start.strategy = options.strategyName;
+    if (spec.train.forest) { // grown on CPU threads, not on a backend (train/forest_run.cpp)
+        p.start.backend = "cpu";
+        p.start.model = "random_forest(" + std::to_string(spec.train.forest->trees) + " trees)";
+        return p;
+    }
     const std::vector<int64_t> sampleShape = p.train.sampleShape.empty()
             ? std::vector<int64_t> { p.train.cols }
             : p.train.sampleShape;
@@ -90,14 +101,8 @@ Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions&
     p.model = nn::buildModel(spec.train.model, backend, sampleShape, classes, spec.train.seed);
     p.start.backend = backend.name();
     p.start.backendNote = p.selection.note;
-    p.start.trainRows = p.train.rows;
-    p.start.testRows = p.test.rows;
-    p.start.features = p.train.cols;
-    p.start.classes = classes;
     p.start.model = p.model->describe();
     p.start.parameters = p.model->parameterCount();
-    p.start.warnings = std::move(p.warnings);
-    p.start.strategy = options.strategyName;
     return p;
 }
 
@@ -115,6 +120,8 @@ Expected<RunOutcome> trainRun(const pipeline::PipelineSpec& spec, Prepared& p,
                               const nn::CheckpointState* resumeFrom, RunListener* listener,
                               Clock::time_point wallStart)
 {
+    if (spec.train.forest)
+        return detail::growForest(spec, p, recorder, options, listener, wallStart);
     const RunStart& start = p.start;
     const std::string runName = "run " + std::to_string(start.runId);
     RecorderSink sink(recorder, start.runId, options.worker, listener, options.cancel);
@@ -266,6 +273,11 @@ Expected<RunOutcome> resumePipeline(const RunOptions& options, RunListener* list
     if (!spec)
         return std::move(spec).error();
     const std::string path = checkpointPathOf(storePath, runId);
+    if (spec->train.forest)
+        return Error(ErrorKind::InvalidInput,
+                     runName
+                             + " grows a random forest, which keeps no checkpoints; run the "
+                               "pipeline again");
     auto checkpoint = nn::loadCheckpoint(path);
     if (!checkpoint && checkpoint.error().kind() == ErrorKind::NotFound)
         return Error(ErrorKind::NotFound,

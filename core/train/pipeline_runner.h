@@ -59,6 +59,8 @@ struct RunOptions
     int dataRank = 0;
     int dataRanks = 1;
     std::string strategyName;
+    // A random forest's job: the ranks' data plane, over which they send their trees to rank 0.
+    dist::DataPlane* plane = nullptr;
 };
 
 struct RunStart

@@ -9,6 +9,7 @@
 #include "train/data_preparation.h"
 #include "train/pipeline_runner.h"
 
+#include <chrono>
 #include <memory>
 
 namespace ts::train::detail {
@@ -21,5 +22,12 @@ struct Prepared : PreparedData // the data (raw statistics included), scaled by 
 };
 
 common::Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions& options);
+
+// Steps 5 and 6 for a random forest (train/forest_run.cpp): grows this rank's share of the
+// trees; rank 0 (or the only process) merges them, evaluates and finishes the run.
+common::Expected<RunOutcome> growForest(const pipeline::PipelineSpec& spec, Prepared& p,
+                                        RunRecorder& recorder, const RunOptions& options,
+                                        RunListener* listener,
+                                        std::chrono::steady_clock::time_point wallStart);
 
 } // namespace ts::train::detail

@@ -9,12 +9,21 @@
 //
 // Three ranks, parameter server with bounded staleness: two workers and one server; the job
 // finishes, and the staleness histogram in the store has both workers, none above the bound.
+//
+// Three ranks, a random forest: each rank grows its third of the trees and sends them to rank 0,
+// whose merged forest has the test accuracy of the same forest grown in one process.
 #include "cluster/coordinator_server.h"
 #include "integration_support.h"
 #include "net/curve_keys.h"
 #include "store/experiment_store.h"
 
+#include "pipeline/pipeline_parser.h"
+#include "train/pipeline_runner.h"
+
 #include <QtCore/QFile>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
@@ -173,6 +182,60 @@ private slots:
         for (int worker : { 0, 1 })
             QVERIFY(!(*store)->metricSeries(done.run, "train_loss", worker)->empty());
         QVERIFY((*store)->metricSeries(done.run, "train_loss", 2)->empty());
+    }
+
+    void forestTreesSplitOverRanks()
+    {
+        QTemporaryDir dir;
+        const std::string storePath = dir.filePath("store.sqlite").toStdString();
+        auto coordinator = startCluster(dir, storePath);
+        QVERIFY(coordinator);
+        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+        QJsonArray stages = root["stages"].toArray();
+        stages[2] = QJsonObject {
+            { "train",
+              QJsonObject {
+                      { "model", QJsonObject { { "type", "random_forest" }, { "trees", 24 } } },
+                      { "seed", 3 },
+                      { "threads", 1 } } }
+        };
+        root["stages"] = stages;
+        const std::string pipeline = QJsonDocument(root).toJson().toStdString();
+        int64_t id = 0;
+        {
+            auto store = store::ExperimentStore::open(storePath);
+            QVERIFY(store);
+            id = *(*store)->submitJob({ "cluster", "forest", pipeline,
+                                        TS_SOURCE_DIR "/resources/pipelines", 0, 0, 3 });
+        }
+        const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
+        QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
+        auto store = store::ExperimentStore::openReadOnly(storePath);
+        QVERIFY(store);
+        // Each rank grew its 8 trees.
+        for (int worker : { 0, 1, 2 }) {
+            auto grown = (*store)->metricSeries(done.run, "trees_grown", worker);
+            QVERIFY(grown);
+            QCOMPARE(grown->size(), size_t(8));
+        }
+        const auto accuracy = *(*store)->metricSeries(done.run, "test_accuracy", 0);
+        QCOMPARE(accuracy.size(), size_t(1));
+        QCOMPARE(accuracy[0].step, int64_t(24));
+        QCOMPARE(paramOf(*(*store)->runDetails(done.run), "strategy"),
+                 std::string("random_forest, trees split over 3 ranks"));
+        // The same pipeline in one process grows the same 24 trees: the merged forest predicts
+        // exactly as they do.
+        auto spec = pipeline::parsePipeline(pipeline, "forest.json",
+                                            TS_SOURCE_DIR "/resources/pipelines");
+        QVERIFY(spec);
+        train::RunOptions local;
+        local.storePath = dir.filePath("local.sqlite").toStdString();
+        auto outcome = train::runPipeline(*spec, local, nullptr);
+        QVERIFY2(outcome, outcome ? "" : outcome.error().message().c_str());
+        QCOMPARE(accuracy[0].value, outcome->summary.test.accuracy);
+        QCOMPARE(outcome->summary.steps, int64_t(24));
     }
 
     void cleanup() { stopAgents(); }

@@ -101,7 +101,7 @@ void TstPipelineParser::invalidPipelines_data()
     QTest::newRow("unknown model")
             << replaced(R"("type": "mlp")", R"("type": "transformer")")
             << "stages[2].train.model.type: unknown value 'transformer'; expected one of: mlp, "
-               "logistic_regression, cnn, resnet";
+               "logistic_regression, cnn, resnet, random_forest";
     QTest::newRow("batch size zero")
             << replaced(R"("batchSize": 64)", R"("batchSize": 0)")
             << "stages[2].train.batchSize: must be between 1 and 1048576, got 0";
@@ -220,6 +220,28 @@ void TstPipelineParser::invalidPipelines_data()
                             { "fromEpoch": 2, "mode": "eventual" } ] })")
             << "stages[2].train.strategy.schedule[0].mode: unknown value 'eventual'; expected one "
                "of: sync, async, ssp";
+    QTest::newRow("an optimizer for a random forest")
+            << replaced(R"("type": "mlp", "hidden": [256, 128])", R"("type": "random_forest")")
+            << "stages[2].train.optimizer: a random forest has no optimizer";
+    QTest::newRow("epochs for a random forest")
+            << replaced(R"({ "type": "mlp", "hidden": [256, 128] },
+                 "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 },)",
+                        R"({ "type": "random_forest" },)")
+            << "stages[2].train.epochs: a random forest is grown, not trained in epochs of batches";
+    QTest::newRow("a forest's maxFeatures of 0")
+            << replaced(R"({ "type": "mlp", "hidden": [256, 128] },
+                 "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 },
+                 "epochs": 2, "batchSize": 64,)",
+                        R"({ "type": "random_forest", "maxFeatures": 0 },)")
+            << "stages[2].train.model.maxFeatures: must be \"sqrt\", \"all\" or a count of at "
+               "least 1";
+    QTest::newRow("a forest's unknown criterion")
+            << replaced(R"({ "type": "mlp", "hidden": [256, 128] },
+                 "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 },
+                 "epochs": 2, "batchSize": 64,)",
+                        R"({ "type": "random_forest", "criterion": "log_loss" },)")
+            << "stages[2].train.model.criterion: unknown value 'log_loss'; expected one of: gini, "
+               "entropy";
     QTest::newRow("unknown device")
             << replaced(R"("device": "cpu")", R"("device": "tpu")")
             << "stages[2].train.device: unknown value 'tpu'; expected one of: auto, cpu, cuda";
