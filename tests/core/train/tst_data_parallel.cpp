@@ -5,6 +5,7 @@
 // parameter servers (train/ps_worker_strategy.h, train/parameter_shard.h; one or two server
 // ranks as more threads). A rank whose peer is gone fails its step naming the peer.
 #include "common/data_planes.h"
+#include "common/synthetic_data.h"
 #include "data/batcher.h"
 #include "data/idx_reader.h"
 #include "nn/checkpoint.h" // for parametersOf
@@ -32,27 +33,6 @@ namespace {
 constexpr int64_t Features = 20;
 constexpr int64_t Classes = 4;
 constexpr uint64_t Seed = 5;
-
-// Rows with a learnable class: the label is the index of the largest of the first 4 features.
-data::Dataset separableRows(int64_t rows)
-{
-    data::Dataset d;
-    d.rows = rows;
-    d.cols = Features;
-    d.classCount = Classes;
-    std::mt19937_64 g(17);
-    std::normal_distribution<float> value(0.0f, 1.0f);
-    for (int64_t i = 0; i < rows; ++i) {
-        int best = 0;
-        for (int64_t c = 0; c < Features; ++c) {
-            d.features.push_back(value(g));
-            if (c < Classes && d.features.back() > d.features[size_t(i * Features + best)])
-                best = int(c);
-        }
-        d.labels.push_back(float(best));
-    }
-    return d;
-}
 
 class NoSink final : public train::MetricSink
 {
@@ -263,7 +243,7 @@ private slots:
         QFETCH(int, epochs);
         QFETCH(int, bucketBytes);
         QFETCH(int64_t, steps);
-        const data::Dataset data = separableRows(rows);
+        const data::Dataset data = testing::separableRows(rows);
         Job job;
         job.optimizer = optimizerNamed(optimizer);
         job.epochs = epochs;
@@ -380,7 +360,7 @@ private slots:
     {
         auto planes = testing::connectedPlanes(2);
         QCOMPARE(int(planes.size()), 2);
-        const data::Dataset data = separableRows(2 * 8 * 4);
+        const data::Dataset data = testing::separableRows(2 * 8 * 4);
         // Rank 1 never trains: rank 0's first all-reduce waits for it in vain.
         Job job;
         job.optimizer = optimizerNamed("sgd");
