@@ -104,7 +104,8 @@ common::Expected<std::unique_ptr<dist::DataPlane>> joinPeers(const RankProcessOp
 struct Role
 {
     bool serves = false;
-    bool forest = false; // grows its share of a random forest's trees
+    bool forest = false;   // grows its share of a random forest's trees
+    bool pipeline = false; // a stage of the network's layers
     std::vector<int> workers;
     std::vector<int> servers; // empty: all-reduce
     std::string description;  // "allreduce, 2 ranks"
@@ -119,6 +120,14 @@ common::Expected<Role> dataParallelRole(const pipeline::PipelineSpec& spec,
     Role role;
     if (world <= 1) {
         role.workers = { 0 };
+        return role;
+    }
+    if (strategy.kind == Kind::Pipeline) {
+        for (int r = 0; r < world; ++r)
+            role.workers.push_back(r);
+        role.pipeline = true;
+        role.description = "pipeline, " + std::to_string(world) + " stages, "
+                + std::to_string(strategy.microBatches) + " micro-batches";
         return role;
     }
     if (spec.train.forest) {
@@ -231,9 +240,13 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
                                    + ": every worker is done");
         return 0;
     }
-    if (plane && role->forest) {
+    if (plane && (role->forest || role->pipeline)) {
         run.plane = plane.get();
+        run.pipelineStages = role->pipeline;
         run.strategyName = role->description;
+        // A stage holds part of the network: its checkpoints could not resume the others.
+        if (role->pipeline)
+            run.checkpointEvery = 0;
     } else if (plane) {
         if (role->servers.empty())
             strategy = std::make_unique<train::AllReduceStrategy>(*plane);

@@ -206,6 +206,10 @@ TrainSpec readTrain(ObjectReader& stage)
     train.device = tensor::deviceRequestFromName(
             stage.choice("device", tensor::deviceNames(), &automatic));
     train.strategy = detail::readStrategy(stage);
+    if (train.strategy.kind == StrategySpec::Kind::Pipeline
+        && train.batchSize % train.strategy.microBatches != 0)
+        throw FieldError { stage.pathOf("strategy") + ".microBatches",
+                           "must divide batchSize (" + std::to_string(train.batchSize) + ")" };
     if (train.strategy.kind == StrategySpec::Kind::ParameterServer && train.strategy.servers > 1
         && train.optimizer.clipNorm > 0)
         throw FieldError { stage.pathOf("optimizer") + ".clipNorm",

@@ -44,7 +44,8 @@
 // "train" may say how the ranks of a job train together: "strategy": { "type": "allreduce" } or
 // { "type": "parameter_server", "servers": 1, "mode": "ssp", "staleness": 2,
 // "schedule": [{ "fromEpoch": 3, "mode": "async" }] } (epochs counted from 1; DESIGN.md,
-// Strategies; dist/consistency.h).
+// Strategies; dist/consistency.h), or the network's layers split over the ranks:
+// { "type": "pipeline", "microBatches": 4 } (train/pipeline_stage.h).
 // Data-parallel ranks read the whole training split and take their part of every global batch of
 // batchSize x workers rows (data/batcher.h).
 //
@@ -133,14 +134,15 @@ struct PrepSpec
 // has more than one rank, nothing to exchange with one.
 struct StrategySpec
 {
-    enum class Kind { Auto, Local, AllReduce, ParameterServer };
+    enum class Kind { Auto, Local, AllReduce, ParameterServer, Pipeline };
     Kind kind = Kind::Auto;
-    int servers = 1; // parameter_server: the last `servers` ranks hold the weights
+    int servers = 1;      // parameter_server: the last `servers` ranks hold the weights
+    int microBatches = 4; // pipeline: the parts of every batch (train/pipeline_stage.h)
     // parameter_server: the consistency from each phase's first epoch on; never empty.
     std::vector<dist::ConsistencyPhase> consistency { dist::ConsistencyPhase {} };
 };
 
-// "auto", "local", "allreduce", "parameter_server".
+// "auto", "local", "allreduce", "parameter_server", "pipeline".
 const std::vector<std::string>& strategyNames();
 const std::string& nameOf(StrategySpec::Kind kind);
 

@@ -24,6 +24,7 @@ const std::vector<NamedKind>& namedKinds()
         { StrategySpec::Kind::Local, "local" },
         { StrategySpec::Kind::AllReduce, "allreduce" },
         { StrategySpec::Kind::ParameterServer, "parameter_server" },
+        { StrategySpec::Kind::Pipeline, "pipeline" },
     };
     return kinds;
 }
@@ -88,6 +89,12 @@ StrategySpec readStrategy(ObjectReader& train)
     spec.kind = std::find_if(namedKinds().begin(), namedKinds().end(), [&](const NamedKind& k) {
                     return k.name == name;
                 })->kind;
+    if (spec.kind == StrategySpec::Kind::Pipeline) {
+        const int64_t four = 4;
+        spec.microBatches = static_cast<int>(object.integer("microBatches", 1, 4096, &four));
+    } else if (object.has("microBatches")) {
+        throw FieldError { object.pathOf("microBatches"), "applies to \"pipeline\" only" };
+    }
     if (spec.kind != StrategySpec::Kind::ParameterServer) {
         for (const char* key : { "servers", "mode", "staleness", "schedule" })
             if (object.has(key))

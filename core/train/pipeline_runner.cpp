@@ -122,6 +122,8 @@ Expected<RunOutcome> trainRun(const pipeline::PipelineSpec& spec, Prepared& p,
 {
     if (spec.train.forest)
         return detail::growForest(spec, p, recorder, options, listener, wallStart);
+    if (options.pipelineStages && options.plane)
+        return detail::trainStage(spec, p, recorder, options, listener, wallStart);
     const RunStart& start = p.start;
     const std::string runName = "run " + std::to_string(start.runId);
     RecorderSink sink(recorder, start.runId, options.worker, listener, options.cancel);

@@ -60,7 +60,9 @@ struct RunOptions
     int dataRanks = 1;
     std::string strategyName;
     // A random forest's job: the ranks' data plane, over which they send their trees to rank 0.
+    // A pipeline job's: the stages' (train/pipeline_stage.h), with pipelineStages set.
     dist::DataPlane* plane = nullptr;
+    bool pipelineStages = false;
 };
 
 struct RunStart

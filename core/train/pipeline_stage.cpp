@@ -73,6 +73,8 @@ struct PipelineStage::Private
     double commSeconds = 0;
 
     bool isFirst() const { return stage == 0; }
+    // The rank of stage `k` (see PipelineOptions::lastStageOnRankZero).
+    int rankOf(int k) const { return options.lastStageOnRankZero ? stages - 1 - k : k; }
     bool isLast() const { return stage == stages - 1; }
 
     const Tensor& forward(const Tensor& input)
@@ -132,8 +134,8 @@ PipelineStage::PipelineStage(tensor::Backend& backend, nn::Sequential& model,
     : d(std::make_unique<Private>(
             Private { backend, model, plane, std::move(firsts), std::move(options) }))
 {
-    d->stage = plane.rank();
     d->stages = plane.worldSize();
+    d->stage = d->options.lastStageOnRankZero ? d->stages - 1 - plane.rank() : plane.rank();
     d->first = d->firsts[size_t(d->stage)];
     d->end = d->stage + 1 < int(d->firsts.size()) ? d->firsts[size_t(d->stage + 1)]
                                                   : model.layers().size();
@@ -212,14 +214,14 @@ TrainSummary PipelineStage::fit(const data::Dataset& train, const data::Dataset*
                 slices[size_t(m)]->fill(b, s.backend, inputs[size_t(m)], labels[size_t(m)]);
                 dataSeconds += std::chrono::duration<double>(Clock::now() - filled).count();
                 if (!s.isFirst()) {
-                    auto received = s.receiveFrom(s.stage - 1, tag);
+                    auto received = s.receiveFrom(s.rankOf(s.stage - 1), tag);
                     if (!received)
                         return fail(received.error());
                     inputs[size_t(m)] = std::move(*received);
                 }
                 const Tensor& out = s.forward(inputs[size_t(m)]);
                 if (!s.isLast())
-                    if (Result sent = s.sendTo(s.stage + 1, tag, out); !sent)
+                    if (Result sent = s.sendTo(s.rankOf(s.stage + 1), tag, out); !sent)
                         return fail(sent.error());
             }
             // Backward, every micro-batch, each after recomputing its forward pass.
@@ -238,7 +240,7 @@ TrainSummary PipelineStage::fit(const data::Dataset& train, const data::Dataset*
                             * double(out.rows()) / double(batchRows);
                     grad = &lossGrad;
                 } else {
-                    auto got = s.receiveFrom(s.stage + 1, tag);
+                    auto got = s.receiveFrom(s.rankOf(s.stage + 1), tag);
                     if (!got)
                         return fail(got.error());
                     received = std::move(*got);
@@ -246,7 +248,7 @@ TrainSummary PipelineStage::fit(const data::Dataset& train, const data::Dataset*
                 }
                 const Tensor& inputGrad = s.backward(*grad);
                 if (!s.isFirst())
-                    if (Result sent = s.sendTo(s.stage - 1, tag, inputGrad); !sent)
+                    if (Result sent = s.sendTo(s.rankOf(s.stage - 1), tag, inputGrad); !sent)
                         return fail(sent.error());
                 const float weight = float(double(inputs[size_t(m)].rows()) / double(batchRows));
                 for (size_t i = 0; i < s.parameters.size(); ++i) {
@@ -320,14 +322,14 @@ common::Expected<Evaluation> PipelineStage::evaluatePipelined(const data::Datase
         Tensor received;
         const Tensor* input = &features;
         if (!s.isFirst()) {
-            auto got = s.receiveFrom(s.stage - 1, tag);
+            auto got = s.receiveFrom(s.rankOf(s.stage - 1), tag);
             TS_TRY(got);
             received = std::move(*got);
             input = &received;
         }
         const Tensor& out = s.forward(*input);
         if (!s.isLast()) {
-            TS_TRY(s.sendTo(s.stage + 1, tag, out));
+            TS_TRY(s.sendTo(s.rankOf(s.stage + 1), tag, out));
             continue;
         }
         lossSum += double(s.backend.softmaxCrossEntropy(out, labels, nullptr)) * out.rows();

@@ -50,6 +50,9 @@ struct PipelineOptions
     nn::OptimizerSpec optimizer;
     int64_t logEvery = 50;
     std::chrono::milliseconds timeout { 120000 }; // for a neighbour's activation or gradient
+    // Stage k on rank N-1-k instead of rank k: a job's rank 0, whose records describe the run,
+    // then holds the last layers, which compute the loss and the evaluation.
+    bool lastStageOnRankZero = false;
 };
 
 // Cuts `layers` layers into `stages` consecutive ranges of about equal parameter counts (layers
@@ -60,7 +63,8 @@ common::Expected<std::vector<size_t>> balanceStages(const nn::Sequential& model,
 class PipelineStage
 {
 public:
-    // The stage of rank plane.rank(): layers [firsts[rank], firsts[rank + 1]) of `model`.
+    // The stage k of rank plane.rank() (k = rank, or see lastStageOnRankZero): layers
+    // [firsts[k], firsts[k + 1]) of `model`.
     PipelineStage(tensor::Backend& backend, nn::Sequential& model, dist::DataPlane& plane,
                   std::vector<size_t> firsts, PipelineOptions options);
     ~PipelineStage();

@@ -23,6 +23,13 @@ struct Prepared : PreparedData // the data (raw statistics included), scaled by 
 
 common::Expected<Prepared> prepare(const pipeline::PipelineSpec& spec, const RunOptions& options);
 
+// Steps 5 and 6 for a stage of a pipeline-parallel job (train/stage_run.cpp): trains this
+// rank's layers; the last stage reports the run's losses and evaluation.
+common::Expected<RunOutcome> trainStage(const pipeline::PipelineSpec& spec, Prepared& p,
+                                        RunRecorder& recorder, const RunOptions& options,
+                                        RunListener* listener,
+                                        std::chrono::steady_clock::time_point wallStart);
+
 // Steps 5 and 6 for a random forest (train/forest_run.cpp): grows this rank's share of the
 // trees; rank 0 (or the only process) merges them, evaluates and finishes the run.
 common::Expected<RunOutcome> growForest(const pipeline::PipelineSpec& spec, Prepared& p,

@@ -10,6 +10,9 @@
 // Three ranks, parameter server with bounded staleness: two workers and one server; the job
 // finishes, and the staleness histogram in the store has both workers, none above the bound.
 //
+// Three ranks, pipeline parallel: the network's layers in three stages, rank 0 holding the
+// last; the job's test accuracy is the unsplit network's (within a row).
+//
 // Three ranks, a random forest: each rank grows its third of the trees and sends them to rank 0,
 // whose merged forest has the test accuracy of the same forest grown in one process.
 #include "cluster/coordinator_server.h"
@@ -236,6 +239,65 @@ private slots:
         QVERIFY2(outcome, outcome ? "" : outcome.error().message().c_str());
         QCOMPARE(accuracy[0].value, outcome->summary.test.accuracy);
         QCOMPARE(outcome->summary.steps, int64_t(24));
+    }
+
+    void pipelineStagesOverRanks()
+    {
+        QTemporaryDir dir;
+        const std::string storePath = dir.filePath("store.sqlite").toStdString();
+        auto coordinator = startCluster(dir, storePath);
+        QVERIFY(coordinator);
+        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+        QJsonArray stages = root["stages"].toArray();
+        QJsonObject train = stages[2].toObject()["train"].toObject();
+        train["model"] = QJsonObject { { "type", "mlp" }, { "hidden", QJsonArray { 64, 32 } } };
+        train["optimizer"] = QJsonObject { { "type", "sgd" }, { "learningRate", 0.05 } };
+        train["epochs"] = 3;
+        train["strategy"] = QJsonObject { { "type", "pipeline" }, { "microBatches", 4 } };
+        stages[2] = QJsonObject { { "train", train } };
+        root["stages"] = stages;
+        const std::string pipeline = QJsonDocument(root).toJson().toStdString();
+        int64_t id = 0;
+        {
+            auto store = store::ExperimentStore::open(storePath);
+            QVERIFY(store);
+            id = *(*store)->submitJob({ "cluster", "pipeline", pipeline,
+                                        TS_SOURCE_DIR "/resources/pipelines", 0, 0, 3 });
+        }
+        const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
+        QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
+        auto store = store::ExperimentStore::openReadOnly(storePath);
+        QVERIFY(store);
+        QCOMPARE(paramOf(*(*store)->runDetails(done.run), "strategy"),
+                 std::string("pipeline, 3 stages, 4 micro-batches"));
+        // Rank 0 holds the last layers: the run's loss and accuracy are its points.
+        const auto accuracy = *(*store)->metricSeries(done.run, "test_accuracy", 0);
+        QCOMPARE(accuracy.size(), size_t(3));
+        QVERIFY(!(*store)->metricSeries(done.run, "train_loss", 0)->empty());
+        for (int worker : { 1, 2 })
+            QVERIFY(!(*store)->metricSeries(done.run, "time_comm_ms", worker)->empty());
+        // The unsplit network in one process (the strategy dropped) learns the same.
+        QJsonObject alone = root;
+        QJsonArray aloneStages = alone["stages"].toArray();
+        train.remove("strategy");
+        aloneStages[2] = QJsonObject { { "train", train } };
+        alone["stages"] = aloneStages;
+        auto spec = pipeline::parsePipeline(QJsonDocument(alone).toJson().toStdString(),
+                                            "alone.json", TS_SOURCE_DIR "/resources/pipelines");
+        QVERIFY(spec);
+        train::RunOptions local;
+        local.storePath = dir.filePath("local.sqlite").toStdString();
+        local.threads = 1;
+        auto outcome = train::runPipeline(*spec, local, nullptr);
+        QVERIFY2(outcome, outcome ? "" : outcome.error().message().c_str());
+        const int64_t testRows = outcome->start.testRows;
+        QVERIFY2(std::abs(accuracy.back().value - outcome->summary.test.accuracy)
+                         <= 1.0 / double(testRows),
+                 qPrintable(QString("pipeline %1, unsplit %2")
+                                    .arg(accuracy.back().value)
+                                    .arg(outcome->summary.test.accuracy)));
     }
 
     void cleanup() { stopAgents(); }

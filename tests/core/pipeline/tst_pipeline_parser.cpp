@@ -186,7 +186,11 @@ void TstPipelineParser::invalidPipelines_data()
             << replaced(R"("device": "cpu")",
                         R"("device": "cpu", "strategy": { "type": "horovod" })")
             << "stages[2].train.strategy.type: unknown value 'horovod'; expected one of: auto, "
-               "local, allreduce, parameter_server";
+               "local, allreduce, parameter_server, pipeline";
+    QTest::newRow("micro-batches that do not divide the batch")
+            << replaced(R"("device": "cpu")",
+                        R"("device": "cpu", "strategy": { "type": "pipeline", "microBatches": 5 })")
+            << "stages[2].train.strategy.microBatches: must divide batchSize (64)";
     QTest::newRow("a consistency mode for all-reduce")
             << replaced(R"("device": "cpu")",
                         R"("device": "cpu", "strategy": { "type": "allreduce", "mode": "async" })")
