@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 namespace ts::agent {
@@ -230,7 +231,23 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
     std::unique_ptr<train::UpdateStrategy> strategy;
     if (plane && role->serves) {
         (void)recorder.log(1, "rank " + std::to_string(assign.rank()) + ": " + role->description);
-        const train::ServerRole server { role->workers, role->servers, assign.run() };
+        train::ServerRole server { role->workers, role->servers, assign.run() };
+        // The coordinator rewrites the rendezvous table with the workers the job goes on
+        // without (an async job): the server stops waiting for them.
+        server.lostWorkers = [table = dir / "rendezvous.pb", &recorder,
+                              logged = std::make_shared<std::set<int>>()] {
+            wire::Rendezvous rendezvous;
+            std::vector<int> lost;
+            if (auto bytes = common::readFileBytes(table.string());
+                bytes && rendezvous.ParseFromString(*bytes))
+                lost.assign(rendezvous.lost_ranks().begin(), rendezvous.lost_ranks().end());
+            for (int rank : lost)
+                if (logged->insert(rank).second)
+                    (void)recorder.log(2,
+                                       "worker rank " + std::to_string(rank)
+                                               + " was lost: the servers go on without it");
+            return lost;
+        };
         if (common::Result served = train::serveParameters(*spec, run, recorder, *plane, server);
             !served)
             return fail(served.error());

@@ -181,7 +181,10 @@ void JobControl::sendRendezvous(const JobRecord& job)
         wire::Peer& peer = *table.add_peers();
         peer.set_rank(int32_t(rank));
         peer.set_endpoint(job.placement[rank].endpoint);
-        agents.insert(job.placement[rank].agent);
+        if (job.placement[rank].ended && job.placement[rank].endpoint.empty())
+            table.add_lost_ranks(int32_t(rank));
+        else
+            agents.insert(job.placement[rank].agent);
     }
     for (const std::string& agent : agents)
         if (auto route = m_routes.find(agent); route != m_routes.end())
@@ -211,9 +214,13 @@ std::vector<Outgoing> JobControl::schedule(const std::vector<AgentState>& agents
     for (JobRecord& job : *active) {
         if (job.state == JobState::Running) {
             std::string lost;
-            for (const store::RankPlacement& rank : job.placement)
-                if (!rank.ended && !placement.isOnline(rank.agent) && lost.empty())
+            for (size_t r = 0; r < job.placement.size(); ++r) {
+                const store::RankPlacement& rank = job.placement[r];
+                if (rank.ended || placement.isOnline(rank.agent) || !graceOver)
+                    continue;
+                if (!goOnWithout(job, r, "agent " + rank.agent + " lost") && lost.empty())
                     lost = rank.agent;
+            }
             if (!lost.empty()) {
                 if (graceOver)
                     pause(job, "agent " + lost + " lost");

@@ -76,6 +76,10 @@ private:
     // CANCEL to every agent with a rank of the job's current attempt that has not ended.
     void cancelRanks(const store::JobRecord& job, const std::string& reason);
     void sendRendezvous(const store::JobRecord& job);
+    // When `rank` is a worker of an async parameter-server job with another worker left, marks
+    // it lost, records the event, tells the other ranks (a rendezvous with the lost ranks) and
+    // returns true: the job goes on. False for any other job or rank (job_control_loss.cpp).
+    bool goOnWithout(store::JobRecord& job, size_t rank, const std::string& why);
     common::Result applyOne(store::JobRecord& job, const std::string& agentId,
                             const wire::Record& record, std::span<const std::string_view> payloads);
     void note(const std::string& line) { m_log.push_back(line); }
@@ -89,6 +93,7 @@ private:
     std::vector<Outgoing> m_outbox;              // messages schedule() sends next
     std::vector<std::string> m_log;
     std::map<int64_t, StragglerDetector> m_stragglers; // by job, while it runs
+    std::map<int64_t, int> m_asyncWorkers; // by job: its workers if async PS throughout, else 0
 };
 
 } // namespace ts::cluster

@@ -112,7 +112,7 @@ common::Result JobControl::applyOne(JobRecord& job, const std::string& agentId,
         return m_store->saveJob(job);
     }
     case wire::Record::kEndpoint: {
-        if (!current || !job.placement[rank].endpoint.empty())
+        if (!current || job.placement[rank].ended || !job.placement[rank].endpoint.empty())
             return {};
         job.placement[rank].endpoint = record.endpoint();
         TS_TRY(m_store->saveJob(job));
@@ -182,7 +182,8 @@ common::Result JobControl::applyOne(JobRecord& job, const std::string& agentId,
         TS_TRY(m_store->appendJobLog({ 0, job.id, record.attempt(),
                                        CoordinatorLines + int64_t(rank), unixNow(),
                                        e.exit_code() == 0 ? 1 : 3, what }));
-        if (current && !job.placement[rank].ended) // it ended without saying how: a crash
+        // It ended without saying how: a crash, which fails the job unless it goes on without.
+        if (current && !job.placement[rank].ended && !goOnWithout(job, rank, what))
             end(job, JobState::Failed, what);
         return {};
     }

@@ -22,12 +22,17 @@ ParameterServer::ParameterServer(DataPlane& plane, ServerConfig config, std::vec
     , m_pushed(m_config.workers.size(), m_config.firstStep)
     , m_pulledVersion(m_config.workers.size(), m_config.firstStep)
     , m_done(m_config.workers.size(), false)
+    , m_lost(m_config.workers.size(), false)
     , m_lastHeard(m_config.workers.size(), Clock::now())
 {}
 
 int64_t ParameterServer::version() const
 {
-    return m_pushed.empty() ? 0 : *std::min_element(m_pushed.begin(), m_pushed.end());
+    int64_t oldest = INT64_MAX;
+    for (size_t w = 0; w < m_pushed.size(); ++w)
+        if (!m_lost[w])
+            oldest = std::min(oldest, m_pushed[w]);
+    return oldest == INT64_MAX ? 0 : oldest;
 }
 
 size_t ParameterServer::indexOf(int rank) const
@@ -39,7 +44,18 @@ size_t ParameterServer::indexOf(int rank) const
 Result ParameterServer::run(const std::atomic<bool>* cancel)
 {
     const std::string self = "parameter server (rank " + std::to_string(m_plane.rank()) + ")";
+    auto lastAsked = Clock::now();
     for (;;) {
+        if (m_config.lostWorkers && Clock::now() - lastAsked > std::chrono::milliseconds(500)) {
+            lastAsked = Clock::now();
+            for (int rank : m_config.lostWorkers()) {
+                const size_t w = indexOf(rank);
+                if (w < m_lost.size() && !m_lost[w]) {
+                    m_lost[w] = m_done[w] = true;
+                    TS_TRY(answerPulls()); // the others may have waited for it
+                }
+            }
+        }
         if (std::all_of(m_done.begin(), m_done.end(), [](bool d) { return d; }))
             return {};
         if (cancel && *cancel)

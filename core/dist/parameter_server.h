@@ -44,6 +44,9 @@ struct ServerConfig
     std::vector<ConsistencyPhase> consistency { ConsistencyPhase {} };
     // A worker that has sent nothing for this long is lost: run() fails naming it. Zero = never.
     std::chrono::milliseconds workerTimeout { 0 };
+    // The ranks of workers the job goes on without (an async job whose worker was lost), asked
+    // about twice a second: the server stops waiting for them. Optional.
+    std::function<std::vector<int>()> lostWorkers {};
 };
 
 class ParameterServer
@@ -87,6 +90,7 @@ private:
     std::vector<int64_t> m_pushed;        // per worker: steps pushed (= the next step it pushes)
     std::vector<int64_t> m_pulledVersion; // per worker: the version of its last pull's weights
     std::vector<bool> m_done;
+    std::vector<bool> m_lost; // a lost worker no longer holds the version back
     std::vector<std::chrono::steady_clock::time_point> m_lastHeard;
     std::vector<Pull> m_pending;
     // The sync step being gathered: the row-weighted sum of the gradients pushed so far.

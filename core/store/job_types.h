@@ -47,9 +47,11 @@ struct NewJob
 struct RankPlacement
 {
     std::string agent;
-    std::string device;   // "cpu", "cuda:1"
-    std::string endpoint; // its data-plane socket once it reported it; "" before
-    bool ended = false;   // it recorded the end of its run
+    std::string device; // "cpu", "cuda:1"
+    // Its data-plane socket once it reported it; "" before, and "" again (with `ended`) when the
+    // rank was lost and the job went on without it (an async parameter-server worker).
+    std::string endpoint;
+    bool ended = false; // it recorded the end of its run, or was lost
 };
 
 struct JobRecord : NewJob

@@ -71,6 +71,7 @@ Result serveParameterShard(dist::DataPlane& plane, nn::Sequential& model,
     config.lastStep = options.totalSteps;
     config.consistency = options.consistency;
     config.workerTimeout = options.workerTimeout;
+    config.lostWorkers = options.lostWorkers;
     dist::ParameterServer server(plane, config, std::move(weights), apply, options.onApplied);
     return server.run(cancel);
 }

@@ -36,6 +36,8 @@ struct ShardOptions
     std::chrono::milliseconds workerTimeout { 0 };
     // After every applied push (the worker, its step, the staleness). Optional.
     std::function<void(int worker, int64_t step, int64_t staleness)> onApplied {};
+    // The workers the job goes on without (dist::ServerConfig::lostWorkers). Optional.
+    std::function<std::vector<int>()> lostWorkers {};
 };
 
 // Serves `model`'s parameters of this rank's key range; they hold the final weights after.

@@ -29,6 +29,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -131,6 +132,7 @@ struct ServerRole
     std::vector<int> workers;
     std::vector<int> servers;
     int64_t run = 0;
+    std::function<std::vector<int>()> lostWorkers {}; // train/parameter_shard.h; optional
 };
 common::Result serveParameters(const pipeline::PipelineSpec& spec, const RunOptions& options,
                                RunRecorder& recorder, dist::DataPlane& plane,

@@ -40,6 +40,7 @@ common::Result serveParameters(const pipeline::PipelineSpec& spec, const RunOpti
     shard.firstStep = firstStep;
     shard.consistency = spec.train.strategy.consistency;
     shard.optimizer = spec.train.optimizer;
+    shard.lostWorkers = role.lostWorkers;
     // The staleness of the applied updates goes to the store once per epoch's worth of them.
     std::map<int, std::vector<int64_t>> pending;
     int64_t applied = 0;

@@ -13,6 +13,9 @@
 // Three ranks, pipeline parallel: the network's layers in three stages, rank 0 holding the
 // last; the job's test accuracy is the unsplit network's (within a row).
 //
+// Three ranks, an asynchronous parameter server: the agent of worker 1 is SIGKILLed mid-training;
+// the job goes on with worker 0 and the server, says so in a worker_lost event, and finishes.
+//
 // Three ranks, a random forest: each rank grows its third of the trees and sends them to rank 0,
 // whose merged forest has the test accuracy of the same forest grown in one process.
 #include "cluster/coordinator_server.h"
@@ -185,6 +188,59 @@ private slots:
         for (int worker : { 0, 1 })
             QVERIFY(!(*store)->metricSeries(done.run, "train_loss", worker)->empty());
         QVERIFY((*store)->metricSeries(done.run, "train_loss", 2)->empty());
+    }
+
+    void asyncJobGoesOnWithoutALostWorker()
+    {
+        QTemporaryDir dir;
+        const std::string storePath = dir.filePath("store.sqlite").toStdString();
+        auto coordinator = startCluster(dir, storePath);
+        QVERIFY(coordinator);
+        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const std::string pipeline =
+                QString::fromUtf8(file.readAll())
+                        .replace("\"epochs\": 30", "\"epochs\": 150")
+                        .replace("\"device\": \"cpu\"",
+                                 "\"device\": \"cpu\", \"strategy\": { \"type\": "
+                                 "\"parameter_server\", \"mode\": \"async\" }")
+                        .toStdString();
+        int64_t id = 0;
+        {
+            auto store = store::ExperimentStore::open(storePath);
+            QVERIFY(store);
+            id = *(*store)->submitJob({ "cluster", "async", pipeline,
+                                        TS_SOURCE_DIR "/resources/pipelines", 0, 0, 3 });
+        }
+        // Once worker 1 is training, its agent dies.
+        QVERIFY(waitFor(
+                [&] {
+                    auto store = store::ExperimentStore::openReadOnly(storePath);
+                    const store::JobRecord job = test::jobIn(storePath, id);
+                    return store && job.run != 0
+                            && !(*store)->metricSeries(job.run, "train_loss", 1)->empty();
+                },
+                60000));
+        const store::JobRecord running = test::jobIn(storePath, id);
+        QVERIFY(running.state == store::JobState::Running);
+        ::kill(pid_t(m_agents[running.placement[1].agent]->processId()), SIGKILL);
+        const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
+        QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
+        QCOMPARE(done.attempt, 1); // it went on, it did not start again
+        auto store = store::ExperimentStore::openReadOnly(storePath);
+        QVERIFY(store);
+        std::vector<store::RunEvent> lost;
+        for (const store::RunEvent& e : *(*store)->events(done.run))
+            if (e.kind == "worker_lost")
+                lost.push_back(e);
+        QCOMPARE(lost.size(), size_t(1));
+        QCOMPARE(lost[0].worker, 1);
+        QVERIFY2(QString::fromStdString(lost[0].message)
+                         .endsWith("the asynchronous job goes on with 1 of 2 workers"),
+                 lost[0].message.c_str());
+        // Worker 0 trained to the end: its last epoch's evaluation is there.
+        const auto accuracy = *(*store)->metricSeries(done.run, "test_accuracy", 0);
+        QCOMPARE(accuracy.size(), size_t(150));
     }
 
     void forestTreesSplitOverRanks()
