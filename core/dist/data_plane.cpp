@@ -98,7 +98,8 @@ struct DataPlane::Private
         const std::string_view payload = (*received)->message.payloads.front();
         DataPlane::Tensor tensor { header.rank(), header.tensor().name(),
                                    std::vector<float>(payload.size() / sizeof(float)) };
-        std::memcpy(tensor.values.data(), payload.data(), tensor.values.size() * sizeof(float));
+        if (!tensor.values.empty())
+            std::memcpy(tensor.values.data(), payload.data(), tensor.values.size() * sizeof(float));
         return tensor;
     }
 };

@@ -230,7 +230,8 @@ private slots:
         auto store = store::ExperimentStore::openReadOnly(storePath);
         QVERIFY(store);
         std::vector<store::RunEvent> lost;
-        for (const store::RunEvent& e : *(*store)->events(done.run))
+        const std::vector<store::RunEvent> events = *(*store)->events(done.run);
+        for (const store::RunEvent& e : events)
             if (e.kind == "worker_lost")
                 lost.push_back(e);
         QCOMPARE(lost.size(), size_t(1));

@@ -85,9 +85,10 @@ private slots:
                 QFAIL(qPrintable(QString("value %1: %2, the sum is %3").arg(i).arg(got).arg(want)));
         }
         for (int rank = 1; rank < ranks; ++rank)
-            QVERIFY(std::memcmp(buffers[0].data(), buffers[size_t(rank)].data(),
-                                size_t(values) * sizeof(float))
-                    == 0);
+            QVERIFY(values == 0
+                    || std::memcmp(buffers[0].data(), buffers[size_t(rank)].data(),
+                                   size_t(values) * sizeof(float))
+                            == 0);
     }
 
     void buffersOfDifferentSizesAreRefused()
