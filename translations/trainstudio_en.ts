@@ -341,5 +341,85 @@
         <source>The coordinator lets an agent in only with the public key it created (trainstudio-agent --init).</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Choose a pipeline file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The pipeline trains in one process (strategy &quot;local&quot;); choose a strategy for %1 ranks.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A parameter server job of %1 ranks with %2 servers has no worker.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Submit pipeline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>As the pipeline says</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All-reduce</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Parameter server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pipeline stages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Synchronous</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Asynchronous</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bounded staleness (SSP)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pipeline:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ranks:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Priority:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Strategy:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mode:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Staleness bound:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Servers:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Micro-batches:</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 </TS>

@@ -343,5 +343,85 @@
         <source>The coordinator lets an agent in only with the public key it created (trainstudio-agent --init).</source>
         <translation>Координатор впускает агента только с открытым ключом, который тот создал (trainstudio-agent --init).</translation>
     </message>
+    <message>
+        <source>Choose a pipeline file.</source>
+        <translation>Выберите файл конвейера.</translation>
+    </message>
+    <message>
+        <source>The pipeline trains in one process (strategy &quot;local&quot;); choose a strategy for %1 ranks.</source>
+        <translation>Конвейер обучается в одном процессе (стратегия &quot;local&quot;); выберите стратегию для %1 рангов.</translation>
+    </message>
+    <message>
+        <source>A parameter server job of %1 ranks with %2 servers has no worker.</source>
+        <translation>В задании сервера параметров из %1 рангов с %2 серверами не остаётся ни одного исполнителя.</translation>
+    </message>
+    <message>
+        <source>Submit pipeline</source>
+        <translation>Отправка конвейера</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Обзор…</translation>
+    </message>
+    <message>
+        <source>As the pipeline says</source>
+        <translation>Как указано в конвейере</translation>
+    </message>
+    <message>
+        <source>All-reduce</source>
+        <translation>All-reduce (общая редукция)</translation>
+    </message>
+    <message>
+        <source>Parameter server</source>
+        <translation>Сервер параметров</translation>
+    </message>
+    <message>
+        <source>Pipeline stages</source>
+        <translation>Конвейерные стадии</translation>
+    </message>
+    <message>
+        <source>Synchronous</source>
+        <translation>Синхронный</translation>
+    </message>
+    <message>
+        <source>Asynchronous</source>
+        <translation>Асинхронный</translation>
+    </message>
+    <message>
+        <source>Bounded staleness (SSP)</source>
+        <translation>Ограниченное устаревание (SSP)</translation>
+    </message>
+    <message>
+        <source>Pipeline:</source>
+        <translation>Конвейер:</translation>
+    </message>
+    <message>
+        <source>Ranks:</source>
+        <translation>Рангов:</translation>
+    </message>
+    <message>
+        <source>Priority:</source>
+        <translation>Приоритет:</translation>
+    </message>
+    <message>
+        <source>Strategy:</source>
+        <translation>Стратегия:</translation>
+    </message>
+    <message>
+        <source>Mode:</source>
+        <translation>Режим:</translation>
+    </message>
+    <message>
+        <source>Staleness bound:</source>
+        <translation>Предел устаревания:</translation>
+    </message>
+    <message>
+        <source>Servers:</source>
+        <translation>Серверов:</translation>
+    </message>
+    <message>
+        <source>Micro-batches:</source>
+        <translation>Микропакетов:</translation>
+    </message>
 </context>
 </TS>

@@ -6,11 +6,12 @@
 #include "pipeline/pipeline_parser.h"
 
 #include <QDateTime>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QPushButton>
 #include <QStandardItemModel>
@@ -185,14 +186,55 @@ QString ClusterPanel::addAgent(const QString& name, const QString& address, cons
 
 QString ClusterPanel::submitPipeline(const QString& path, int priority)
 {
+    JobRequest request;
+    request.path = path;
+    request.priority = priority;
+    return submitJob(request);
+}
+
+QString ClusterPanel::submitJob(const JobRequest& request)
+{
     if (!d->store)
         return Tr::tr("No experiment store is open.");
-    auto spec = pipeline::loadPipeline(path.toStdString());
+    if (request.path.isEmpty())
+        return Tr::tr("Choose a pipeline file.");
+    auto spec = pipeline::loadPipeline(request.path.toStdString());
     if (!spec)
         return QString::fromStdString(spec.error().message());
-    const std::string baseDir = QFileInfo(path).absolutePath().toStdString();
-    auto id =
-            d->store->submitJob({ spec->experiment, spec->name, spec->text, baseDir, priority, 0 });
+    const std::string baseDir = QFileInfo(request.path).absolutePath().toStdString();
+    std::string text = spec->text;
+    if (!request.strategy.isEmpty()) {
+        // The chosen strategy replaces the train stage's; the result is checked like a file.
+        QJsonObject root = QJsonDocument::fromJson(QByteArray::fromStdString(text)).object();
+        QJsonArray stages = root[QStringLiteral("stages")].toArray();
+        for (qsizetype i = 0; i < stages.size(); ++i) {
+            QJsonObject stage = stages[i].toObject();
+            if (!stage.contains(QStringLiteral("train")))
+                continue;
+            QJsonObject train = stage[QStringLiteral("train")].toObject();
+            train[QStringLiteral("strategy")] = request.strategy;
+            stage[QStringLiteral("train")] = train;
+            stages[i] = stage;
+        }
+        root[QStringLiteral("stages")] = stages;
+        text = QJsonDocument(root).toJson().toStdString();
+        auto checked = pipeline::parsePipeline(text, request.path.toStdString(), baseDir);
+        if (!checked)
+            return QString::fromStdString(checked.error().message());
+        spec = std::move(checked);
+    }
+    const pipeline::StrategySpec& strategy = spec->train.strategy;
+    if (request.ranks > 1 && strategy.kind == pipeline::StrategySpec::Kind::Local)
+        return Tr::tr("The pipeline trains in one process (strategy \"local\"); choose a "
+                      "strategy for %1 ranks.")
+                .arg(request.ranks);
+    if (strategy.kind == pipeline::StrategySpec::Kind::ParameterServer
+        && strategy.servers >= request.ranks)
+        return Tr::tr("A parameter server job of %1 ranks with %2 servers has no worker.")
+                .arg(request.ranks)
+                .arg(strategy.servers);
+    auto id = d->store->submitJob(
+            { spec->experiment, spec->name, text, baseDir, request.priority, 0, request.ranks });
     if (!id)
         return QString::fromStdString(id.error().message());
     refresh();
@@ -277,12 +319,8 @@ void ClusterPanel::showAddAgentDialog()
 
 void ClusterPanel::showSubmitDialog()
 {
-    const QString path = QFileDialog::getOpenFileName(this, Tr::tr("Submit a pipeline"), {},
-                                                      Tr::tr("Pipelines (*.json)"));
-    if (path.isEmpty())
-        return;
-    if (const QString error = submitPipeline(path); !error.isEmpty())
-        setStatus(error);
+    SubmitJobDialog dialog([this](const JobRequest& request) { return submitJob(request); }, this);
+    dialog.exec();
 }
 
 void ClusterPanel::cancelSelectedJob()

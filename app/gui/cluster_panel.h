@@ -5,7 +5,8 @@
 //
 //     +-- Agents --------------------------------------- [Add agent…] --+
 //     | Name | Address | Status | Host | CPUs | GPUs                    |
-//     +-- Jobs ----------------------- [Submit pipeline…] [Cancel job] --+
+//     +-- Jobs ----------------------- [Submit pipeline…] [Cancel job] --+   (ranks, strategy:
+//                                                                          submit_job_dialog.h)
 //     | ID | State | Priority | Run | Agent | Attempt | Name | Message   |
 //     | coordinator on tcp://127.0.0.1:40123, 1 local agent               |
 //
@@ -18,6 +19,7 @@
 #include "cluster/local_cluster.h"
 #include "common/result.h"
 #include "store/experiment_store.h"
+#include "submit_job_dialog.h"
 
 #include <QWidget>
 
@@ -62,6 +64,10 @@ public:
     // the user, or an empty string.
     QString addAgent(const QString& name, const QString& address, const QString& key);
     QString submitPipeline(const QString& path, int priority = 0);
+    // A pipeline as a job of request.ranks ranks, with request.strategy (when not empty) as its
+    // train stage's strategy (submit_job_dialog.h). The pipeline is checked as the ranks will
+    // read it: the error names the field.
+    QString submitJob(const JobRequest& request);
     QString cancelJob(qint64 id);
 
     QStandardItemModel* agentsModel() const;

@@ -1,11 +1,14 @@
 // The studio's "Agents and jobs" tab, offscreen, with its embedded coordinator and a real local
 // agent process: the agent comes online, "Add agent…" refuses a bad key with the reason and
 // stores a good one, a submitted pipeline runs to its end and its run appears under Runs, a second
-// window on the same store runs no second coordinator.
+// window on the same store runs no second coordinator; "Submit pipeline…" queues a job of several
+// ranks with the strategy chosen in the dialog, refusing one with no worker or micro-batches that
+// do not divide the batch.
 #include "add_agent_dialog.h"
 #include "cluster_panel.h"
 #include "main_window.h"
 #include "runs_model.h"
+#include "submit_job_dialog.h"
 
 #include "net/curve_keys.h"
 #include "store/experiment_store.h"
@@ -13,6 +16,7 @@
 #include <QStandardItemModel>
 #include <QTemporaryDir>
 #include <QtTest/QTest>
+#include <algorithm>
 
 using ts::gui::ClusterPanel;
 using ts::gui::MainWindow;
@@ -93,6 +97,48 @@ private slots:
         QCOMPARE(cell(m_panel->jobsModel(), "1", ClusterPanel::JobAgent), QString("local-1"));
         QCOMPARE(m_window->runsModel()->rowCount(), 1);
         QVERIFY(m_panel->cancelJob(1).contains("already finished"));
+    }
+
+    void submitDialogQueuesAJobWithItsStrategy()
+    {
+        ts::gui::SubmitJobDialog dialog(
+                [this](const ts::gui::JobRequest& r) { return m_panel->submitJob(r); });
+        dialog.accept();
+        QCOMPARE(dialog.errorText(), QString("Choose a pipeline file."));
+        dialog.setPath(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
+        dialog.setRanks(2);
+        dialog.setStrategy(ts::gui::SubmitJobDialog::ParameterServer,
+                           ts::gui::SubmitJobDialog::BoundedStaleness, 3, 2);
+        QCOMPARE(dialog.request().strategy,
+                 QJsonObject({ { "type", "parameter_server" },
+                               { "servers", 2 },
+                               { "mode", "ssp" },
+                               { "staleness", 3 } }));
+        dialog.accept();
+        QCOMPARE(dialog.errorText(),
+                 QString("A parameter server job of 2 ranks with 2 servers has no worker."));
+        QCOMPARE(dialog.result(), int(QDialog::Rejected)); // still open
+        dialog.setStrategy(ts::gui::SubmitJobDialog::PipelineStages, {}, 0, 1, 5);
+        dialog.accept();
+        QVERIFY2(dialog.errorText().endsWith(
+                         "stages[2].train.strategy.microBatches: must divide batchSize (64)"),
+                 qPrintable(dialog.errorText()));
+        dialog.setStrategy(ts::gui::SubmitJobDialog::AllReduce);
+        dialog.accept();
+        QCOMPARE(dialog.errorText(), QString());
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        // Queued as 2 ranks with the strategy in its pipeline (one local agent: it waits).
+        auto store = ts::store::ExperimentStore::openReadOnly(
+                m_dir.filePath("store.sqlite").toStdString());
+        QVERIFY(store);
+        auto jobs = (*store)->jobs();
+        QVERIFY(jobs && !jobs->empty());
+        const ts::store::JobRecord& job =
+                *std::max_element(jobs->begin(), jobs->end(),
+                                  [](const auto& a, const auto& b) { return a.id < b.id; });
+        QCOMPARE(job.ranks, 2);
+        QVERIFY(QString::fromStdString(job.pipelineJson).contains("\"allreduce\""));
+        QCOMPARE(m_panel->cancelJob(job.id), QString());
     }
 
     void secondWindowRunsNoSecondCoordinator()
