@@ -74,10 +74,11 @@ struct DataPlane::Private
     int worldSize = 1;
     std::string endpoint;
     std::vector<int> peerSocket; // rank -> index in `peers`, -1 for this rank
-    std::map<std::pair<int, std::string>, std::deque<std::vector<float>>> inbox;
+    std::map<std::pair<int, std::string>, std::deque<DataPlane::Tensor>> inbox;
 
-    // The next tensor that arrives on the socket within `timeout`, if any. Other messages (late
-    // hellos) and refused ones are dropped: a refused sender's tensor never comes.
+    // The next tensor that arrives on the socket within `timeout`, if any, its values still in
+    // the received message. Other messages (late hellos) and refused ones are dropped: a refused
+    // sender's tensor never comes.
     std::optional<DataPlane::Tensor> receiveOne(std::chrono::milliseconds timeout)
     {
         zmq::socket_t* from = router.get();
@@ -92,14 +93,22 @@ struct DataPlane::Private
         auto received = net::receiveMessage(*from, true, timeout);
         if (!received || !*received)
             return std::nullopt;
-        const wire::Header& header = (*received)->message.header;
-        if (header.type() != wire::TENSOR || (*received)->message.payloads.empty())
+        auto message = std::make_shared<net::Received>(std::move(**received));
+        const wire::Header& header = message->message.header;
+        if (header.type() != wire::TENSOR || message->message.payloads.empty())
             return std::nullopt;
-        const std::string_view payload = (*received)->message.payloads.front();
-        DataPlane::Tensor tensor { header.rank(), header.tensor().name(),
-                                   std::vector<float>(payload.size() / sizeof(float)) };
-        if (!tensor.values.empty())
-            std::memcpy(tensor.values.data(), payload.data(), tensor.values.size() * sizeof(float));
+        const std::string_view payload = message->message.payloads.front();
+        DataPlane::Tensor tensor { header.rank(), header.tensor().name(), {}, message };
+        const size_t count = payload.size() / sizeof(float);
+        if (reinterpret_cast<uintptr_t>(payload.data()) % alignof(float) == 0) {
+            tensor.values = { reinterpret_cast<const float*>(payload.data()), count };
+        } else { // ZeroMQ's buffers are aligned in practice; never read a float misaligned
+            auto copy = std::make_shared<std::vector<float>>(count);
+            if (count > 0)
+                std::memcpy(copy->data(), payload.data(), count * sizeof(float));
+            tensor.values = *copy;
+            tensor.owner = copy;
+        }
         return tensor;
     }
 };
@@ -282,16 +291,16 @@ common::Result DataPlane::send(int peer, const std::string& tag, std::span<const
     }
 }
 
-common::Expected<std::vector<float>> DataPlane::receive(int peer, const std::string& tag,
-                                                        std::chrono::milliseconds timeout)
+common::Expected<DataPlane::Tensor> DataPlane::receive(int peer, const std::string& tag,
+                                                       std::chrono::milliseconds timeout)
 {
     const auto key = std::make_pair(peer, tag);
     const auto deadline = Clock::now() + timeout;
     for (;;) {
         if (auto queued = d->inbox.find(key); queued != d->inbox.end() && !queued->second.empty()) {
-            std::vector<float> values = std::move(queued->second.front());
+            Tensor tensor = std::move(queued->second.front());
             queued->second.pop_front();
-            return values;
+            return tensor;
         }
         if (Clock::now() > deadline)
             return Error(ErrorKind::Io,
@@ -299,7 +308,7 @@ common::Expected<std::vector<float>> DataPlane::receive(int peer, const std::str
                                  + std::to_string(peer) + " within "
                                  + std::to_string(timeout.count()) + " ms");
         if (auto tensor = d->receiveOne(std::chrono::milliseconds(50)))
-            d->inbox[{ tensor->peer, tensor->tag }].push_back(std::move(tensor->values));
+            d->inbox[{ tensor->peer, tensor->tag }].push_back(std::move(*tensor));
     }
 }
 
@@ -309,8 +318,7 @@ DataPlane::receiveAny(std::chrono::milliseconds timeout)
     for (auto queued = d->inbox.begin(); queued != d->inbox.end(); ++queued) {
         if (queued->second.empty())
             continue;
-        Tensor tensor { queued->first.first, queued->first.second,
-                        std::move(queued->second.front()) };
+        Tensor tensor = std::move(queued->second.front());
         queued->second.pop_front();
         return std::optional<Tensor>(std::move(tensor));
     }

@@ -54,20 +54,21 @@ public:
     // Sends `values` to rank `peer` (after connect) as one TENSOR message named `tag`: a header
     // frame and the float32 values as the raw payload frame.
     common::Result send(int peer, const std::string& tag, std::span<const float> values);
-    // The next tensor named `tag` from rank `peer`, in the order sent; tensors of other peers or
-    // tags that arrive meanwhile are kept for their own receive(). Io error after `timeout`.
-    common::Expected<std::vector<float>> receive(int peer, const std::string& tag,
-                                                 std::chrono::milliseconds timeout);
-
     // The next tensor from any peer (those kept by receive() first): a parameter server's loop.
-    // Nothing (no error) when none came within `timeout`.
+    // Nothing (no error) when none came within `timeout`. The values are read where the message
+    // arrived, without a copy: they live as long as `owner`.
     struct Tensor
     {
         int peer = -1;
         std::string tag;
-        std::vector<float> values;
+        std::span<const float> values;
+        std::shared_ptr<const void> owner;
     };
     common::Expected<std::optional<Tensor>> receiveAny(std::chrono::milliseconds timeout);
+    // The next tensor named `tag` from rank `peer`, in the order sent; tensors of other peers or
+    // tags that arrive meanwhile are kept for their own receive(). Io error after `timeout`.
+    common::Expected<Tensor> receive(int peer, const std::string& tag,
+                                     std::chrono::milliseconds timeout);
 
 private:
     struct Private;

@@ -64,8 +64,7 @@ Result ParameterServer::run(const std::atomic<bool>* cancel)
         TS_TRY(received);
         if (*received) {
             DataPlane::Tensor& tensor = **received;
-            if (Result handled = handle(tensor.peer, tensor.tag, std::move(tensor.values));
-                !handled)
+            if (Result handled = handle(tensor.peer, tensor.tag, tensor.values); !handled)
                 return std::move(handled).error().wrap(self);
         }
         if (m_config.workerTimeout.count() > 0)
@@ -79,7 +78,7 @@ Result ParameterServer::run(const std::atomic<bool>* cancel)
     }
 }
 
-Result ParameterServer::handle(int peer, const std::string& tag, std::vector<float> values)
+Result ParameterServer::handle(int peer, const std::string& tag, std::span<const float> values)
 {
     const size_t w = indexOf(peer);
     if (w == m_config.workers.size())

@@ -76,7 +76,7 @@ private:
         int64_t step = 0;
     };
 
-    common::Result handle(int peer, const std::string& tag, std::vector<float> values);
+    common::Result handle(int peer, const std::string& tag, std::span<const float> values);
     common::Result push(size_t worker, int64_t step, int64_t rows, std::span<const float> gradient);
     common::Result answerPulls();
     bool ready(const Pull& pull) const;

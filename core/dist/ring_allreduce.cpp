@@ -14,7 +14,7 @@ std::pair<size_t, size_t> chunk(size_t n, int parts, int c)
     return { begin, begin + base + (size_t(c) < extra ? 1 : 0) };
 }
 
-common::Result sizeMatches(const std::vector<float>& got, size_t expected, int peer,
+common::Result sizeMatches(std::span<const float> got, size_t expected, int peer,
                            const std::string& name)
 {
     if (got.size() == expected)
@@ -41,8 +41,8 @@ common::Result directAllReduce(DataPlane& plane, std::span<float> data, const st
         }
         auto got = plane.receive(peer, name, timeout);
         TS_TRY(got);
-        TS_TRY(sizeMatches(*got, data.size(), peer, name));
-        buffers[size_t(peer)] = std::move(*got);
+        TS_TRY(sizeMatches(got->values, data.size(), peer, name));
+        buffers[size_t(peer)].assign(got->values.begin(), got->values.end());
     }
     // Rank order on every rank: the same additions, the same rounding, the same result.
     std::copy(buffers[0].begin(), buffers[0].end(), data.begin());
@@ -71,9 +71,9 @@ common::Result ringAllReduce(DataPlane& plane, std::span<float> data, const std:
         const auto [begin, end] = chunk(data.size(), n, modulo(me - step - 1));
         auto got = plane.receive(previous, tag, timeout);
         TS_TRY(got);
-        TS_TRY(sizeMatches(*got, end - begin, previous, name));
+        TS_TRY(sizeMatches(got->values, end - begin, previous, name));
         for (size_t i = begin; i < end; ++i)
-            data[i] += (*got)[i - begin];
+            data[i] += got->values[i - begin];
     }
     for (int step = 0; step < n - 1; ++step) { // all-gather
         const auto [sendBegin, sendEnd] = chunk(data.size(), n, modulo(me + 1 - step));
@@ -82,8 +82,8 @@ common::Result ringAllReduce(DataPlane& plane, std::span<float> data, const std:
         const auto [begin, end] = chunk(data.size(), n, modulo(me - step));
         auto got = plane.receive(previous, tag, timeout);
         TS_TRY(got);
-        TS_TRY(sizeMatches(*got, end - begin, previous, name));
-        std::copy(got->begin(), got->end(), data.begin() + std::ptrdiff_t(begin));
+        TS_TRY(sizeMatches(got->values, end - begin, previous, name));
+        std::copy(got->values.begin(), got->values.end(), data.begin() + std::ptrdiff_t(begin));
     }
     return {};
 }

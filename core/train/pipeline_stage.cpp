@@ -114,16 +114,16 @@ struct PipelineStage::Private
         commSeconds += std::chrono::duration<double>(Clock::now() - started).count();
         tensor::Shape dims;
         int64_t count = 1;
-        for (float v : *shape) {
+        for (float v : shape->values) {
             dims.push_back(int64_t(v));
             count *= int64_t(v);
         }
-        if (count != int64_t(values->size()))
+        if (count != int64_t(values->values.size()))
             return Error(ErrorKind::InvalidInput,
                          "rank " + std::to_string(peer) + " sent a '" + tag + "' of "
-                                 + std::to_string(values->size()) + " values for its shape");
+                                 + std::to_string(values->values.size()) + " values for its shape");
         Tensor t(backend, dims);
-        t.upload(*values);
+        t.upload(values->values);
         return t;
     }
 };

@@ -12,7 +12,7 @@
 // Each section runs --repeat times, alternating ours and the peer; medians and min-max print.
 //
 // usage: bench_dist [--repeat 5] [--rounds 20] [--batches 64,256] [--rows 30000]
-//                   [--bucket-kb 1024]
+//                   [--bucket-kb 1024] [--only ps|dp]
 #include "data/idx_reader.h"
 #include "dist/data_plane.h"
 #include "dist/parameter_server.h"
@@ -288,6 +288,7 @@ int main(int argc, char** argv)
 {
     std::setvbuf(stdout, nullptr, _IOLBF, 0); // figures as they come, also into a pipe
     int repeat = 5, rounds = 20;
+    std::string only; // "ps" or "dp": one section
     int64_t rows = 30000;
     std::vector<int64_t> batches { 64, 256 };
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -296,6 +297,8 @@ int main(int argc, char** argv)
             repeat = std::stoi(value);
         else if (flag == "--rounds")
             rounds = std::stoi(value);
+        else if (flag == "--only")
+            only = value;
         else if (flag == "--bucket-kb")
             g_bucketBytes = std::stoull(value) * 1024;
         else if (flag == "--rows")
@@ -309,8 +312,12 @@ int main(int argc, char** argv)
             }
         }
     }
-    std::printf("1. parameter-server round (push + pull, sync, 1 worker, 1 server, 2 processes)\n");
+    if (only != "dp")
+        std::printf("1. parameter-server round (push + pull, sync, 1 worker, 1 server, 2 "
+                    "processes)\n");
     for (const size_t megabytes : { size_t(4), size_t(64) }) {
+        if (only == "dp")
+            break;
         const size_t keys = megabytes * 1000 * 1000 / 4;
         const int n = megabytes >= 64 ? std::max(rounds / 4, 3) : rounds;
         std::vector<double> ours, raw, rawCurve;
@@ -325,6 +332,8 @@ int main(int argc, char** argv)
                     summary(rawCurve, "%.0f").c_str(), median(ours) / median(raw),
                     median(ours) / median(rawCurve));
     }
+    if (only == "ps")
+        return 0;
     std::printf("2. data parallel, MLP 784-256-128-10 on %lld Fashion-MNIST rows, 1 epoch, "
                 "1 thread per process\n",
                 static_cast<long long>(rows));
