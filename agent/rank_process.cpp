@@ -3,6 +3,7 @@
 #include "agent/rank_recorder.h"
 #include "cluster/data_roots.h"
 #include "common/file_io.h"
+#include "common/heap_tuning.h"
 #include "dist/data_plane.h"
 #include "pipeline/pipeline_parser.h"
 #include "train/allreduce_strategy.h"
@@ -174,6 +175,7 @@ common::Expected<Role> dataParallelRole(const pipeline::PipelineSpec& spec,
 
 int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& cancel)
 {
+    common::keepLargeBlocksInHeap(); // the data plane's large messages (common/heap_tuning.h)
     const std::filesystem::path dir(options.rankDir);
     wire::Assign assign;
     if (auto bytes = common::readFileBytes((dir / "assign.pb").string());

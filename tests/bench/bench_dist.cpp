@@ -13,6 +13,7 @@
 //
 // usage: bench_dist [--repeat 5] [--rounds 20] [--batches 64,256] [--rows 30000]
 //                   [--bucket-kb 1024] [--only ps|dp]
+#include "common/heap_tuning.h"
 #include "data/idx_reader.h"
 #include "dist/data_plane.h"
 #include "dist/parameter_server.h"
@@ -287,6 +288,7 @@ double trainEpoch(const data::Dataset& data, int64_t batch, dist::DataPlane* pla
 int main(int argc, char** argv)
 {
     std::setvbuf(stdout, nullptr, _IOLBF, 0); // figures as they come, also into a pipe
+    common::keepLargeBlocksInHeap();          // as a job's rank process does
     int repeat = 5, rounds = 20;
     std::string only; // "ps" or "dp": one section
     int64_t rows = 30000;
