@@ -13,6 +13,10 @@
 // Three ranks, pipeline parallel: the network's layers in three stages, rank 0 holding the
 // last; the job's test accuracy is the unsplit network's (within a row).
 //
+// Three ranks, a sync parameter server with checkpoints: the agent of worker 1 is SIGKILLed; the
+// job pauses and resumes all three ranks from rank 0's checkpoint (the servers from its weights)
+// and finishes with both workers holding the same final weights.
+//
 // Three ranks, an asynchronous parameter server: the agent of worker 1 is SIGKILLed mid-training;
 // the job goes on with worker 0 and the server, says so in a worker_lost event, and finishes.
 //
@@ -34,6 +38,7 @@
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
+#include <algorithm>
 #include <csignal>
 #include <map>
 
@@ -188,6 +193,48 @@ private slots:
         for (int worker : { 0, 1 })
             QVERIFY(!(*store)->metricSeries(done.run, "train_loss", worker)->empty());
         QVERIFY((*store)->metricSeries(done.run, "train_loss", 2)->empty());
+    }
+
+    void syncParameterServerResumesFromItsCheckpoint()
+    {
+        QTemporaryDir dir;
+        const std::string storePath = dir.filePath("store.sqlite").toStdString();
+        auto coordinator = startCluster(dir, storePath);
+        QVERIFY(coordinator);
+        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const std::string pipeline =
+                QString::fromUtf8(file.readAll())
+                        .replace("\"epochs\": 30", "\"epochs\": 200")
+                        .replace("\"device\": \"cpu\"",
+                                 "\"device\": \"cpu\", \"strategy\": { \"type\": "
+                                 "\"parameter_server\" }")
+                        .toStdString();
+        int64_t id = 0;
+        {
+            auto store = store::ExperimentStore::open(storePath);
+            QVERIFY(store);
+            id = *(*store)->submitJob({ "cluster", "sync-ps", pipeline,
+                                        TS_SOURCE_DIR "/resources/pipelines", 0, 50, 3 });
+        }
+        QVERIFY(waitFor([&] { return test::jobIn(storePath, id).checkpointStep >= 100; }, 60000));
+        const store::JobRecord first = test::jobIn(storePath, id);
+        QVERIFY(first.state == store::JobState::Running);
+        ::kill(pid_t(m_agents[first.placement[1].agent]->processId()), SIGKILL); // worker 1's
+        const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
+        QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
+        QCOMPARE(done.attempt, 2); // paused and resumed, all ranks together
+        auto store = store::ExperimentStore::openReadOnly(storePath);
+        QVERIFY(store);
+        const std::vector<store::RunEvent> events = *(*store)->events(done.run);
+        QVERIFY(std::any_of(events.begin(), events.end(),
+                            [](const store::RunEvent& e) { return e.kind == "resumed"; }));
+        // Sync: both workers end with the servers' final weights.
+        const auto a0 = *(*store)->metricSeries(done.run, "test_accuracy", 0);
+        const auto a1 = *(*store)->metricSeries(done.run, "test_accuracy", 1);
+        QVERIFY(!a0.empty() && !a1.empty());
+        QCOMPARE(a0.back().step, a1.back().step);
+        QCOMPARE(a0.back().value, a1.back().value);
     }
 
     void asyncJobGoesOnWithoutALostWorker()
@@ -360,8 +407,8 @@ private slots:
     void cleanup() { stopAgents(); }
 
 private:
-    // A coordinator with the store at `storePath` and three agents (agent-1 .. agent-3) that
-    // have registered with it; empty on failure (with a failed check).
+    // A coordinator with the store at `storePath` and three agents (agent-1 .. agent-3, two CPU
+    // slots each) that have registered with it; empty on failure.
     std::unique_ptr<cluster::CoordinatorServer> startCluster(QTemporaryDir& dir,
                                                              const std::string& storePath)
     {
@@ -393,7 +440,7 @@ private:
                            QString::fromStdString((*coordinator)->endpoint()), "--coordinator-key",
                            QString::fromStdString(serverKeys->publicKey), "--heartbeat-ms", "200",
                            "--data-root", TS_SOURCE_DIR "/resources", "--data-plane-host",
-                           "127.0.0.1", "--work-dir", dir.filePath("work-" + id) });
+                           "127.0.0.1", "--work-dir", dir.filePath("work-" + id), "--slots", "2" });
             if (!agent->waitForStarted())
                 return nullptr;
             m_agents[id.toStdString()] = std::move(agent);
