@@ -1,5 +1,6 @@
-// The readers of the "source" and "prep" stages and the train stage's "strategy" of a pipeline file. Internal to core/pipeline:
-// pipeline_parser.cpp calls them, and they throw FieldError (object_reader.h) on a mistake.
+// The readers of the "source" and "prep" stages and the train stage's "strategy" of a pipeline
+// file. Internal to core/pipeline: pipeline_parser.cpp calls them, and they throw FieldError
+// (object_reader.h) on a mistake.
 #pragma once
 
 #include "pipeline/object_reader.h"

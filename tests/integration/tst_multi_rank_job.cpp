@@ -58,6 +58,33 @@ std::string paramOf(const store::RunDetails& run, const std::string& key)
     return {};
 }
 
+// The tabular example pipeline with `epochs` epochs and, when given, `strategy` (the text of a
+// JSON object) as its train stage's strategy.
+std::string tabularPipeline(int epochs, const QString& strategy = {})
+{
+    QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QString text = QString::fromUtf8(file.readAll())
+                           .replace("\"epochs\": 30", QString("\"epochs\": %1").arg(epochs));
+    if (!strategy.isEmpty())
+        text.replace("\"device\": \"cpu\"", "\"device\": \"cpu\", \"strategy\": " + strategy);
+    return text.toStdString();
+}
+
+// Queues `pipeline` (its data paths relative to resources/pipelines) as a job of `ranks`
+// ranks; its id, or 0.
+int64_t submit(const std::string& storePath, const std::string& name, const std::string& pipeline,
+               int ranks, int64_t checkpointEvery = 0)
+{
+    auto store = store::ExperimentStore::open(storePath);
+    if (!store)
+        return 0;
+    auto id = (*store)->submitJob({ "cluster", name, pipeline, TS_SOURCE_DIR "/resources/pipelines",
+                                    0, checkpointEvery, ranks });
+    return id ? *id : 0;
+}
+
 int64_t trainRowsOf(const store::RunDetails& run)
 {
     return std::stoll(paramOf(run, "data.trainRows"));
@@ -77,18 +104,8 @@ private slots:
         auto coordinator = startCluster(dir, storePath);
         QVERIFY(coordinator);
         auto& agents = m_agents;
-        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const std::string pipeline = QString::fromUtf8(file.readAll())
-                                             .replace("\"epochs\": 30", "\"epochs\": 200")
-                                             .toStdString();
-        int64_t id = 0;
-        {
-            auto store = store::ExperimentStore::open(storePath);
-            QVERIFY(store);
-            id = *(*store)->submitJob({ "cluster", "two-ranks", pipeline,
-                                        TS_SOURCE_DIR "/resources/pipelines", 0, 50, 2 });
-        }
+        const int64_t id = submit(storePath, "two-ranks", tabularPipeline(200), 2, 50);
+        QVERIFY(id > 0);
         const auto jobNow = [&] { return test::jobIn(storePath, id); };
         const auto logCount = [&](const std::string& prefix) {
             auto store = store::ExperimentStore::openReadOnly(storePath);
@@ -151,22 +168,10 @@ private slots:
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
         auto coordinator = startCluster(dir, storePath);
         QVERIFY(coordinator);
-        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const std::string pipeline =
-                QString::fromUtf8(file.readAll())
-                        .replace("\"epochs\": 30", "\"epochs\": 4")
-                        .replace("\"device\": \"cpu\"",
-                                 "\"device\": \"cpu\", \"strategy\": { \"type\": "
-                                 "\"parameter_server\", \"mode\": \"ssp\", \"staleness\": 2 }")
-                        .toStdString();
-        int64_t id = 0;
-        {
-            auto store = store::ExperimentStore::open(storePath);
-            QVERIFY(store);
-            id = *(*store)->submitJob({ "cluster", "parameter-server", pipeline,
-                                        TS_SOURCE_DIR "/resources/pipelines", 0, 0, 3 });
-        }
+        const std::string pipeline = tabularPipeline(
+                4, "{ \"type\": \"parameter_server\", \"mode\": \"ssp\", \"staleness\": 2 }");
+        const int64_t id = submit(storePath, "parameter-server", pipeline, 3);
+        QVERIFY(id > 0);
         const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
         QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
         auto store = store::ExperimentStore::openReadOnly(storePath);
@@ -201,22 +206,9 @@ private slots:
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
         auto coordinator = startCluster(dir, storePath);
         QVERIFY(coordinator);
-        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const std::string pipeline =
-                QString::fromUtf8(file.readAll())
-                        .replace("\"epochs\": 30", "\"epochs\": 200")
-                        .replace("\"device\": \"cpu\"",
-                                 "\"device\": \"cpu\", \"strategy\": { \"type\": "
-                                 "\"parameter_server\" }")
-                        .toStdString();
-        int64_t id = 0;
-        {
-            auto store = store::ExperimentStore::open(storePath);
-            QVERIFY(store);
-            id = *(*store)->submitJob({ "cluster", "sync-ps", pipeline,
-                                        TS_SOURCE_DIR "/resources/pipelines", 0, 50, 3 });
-        }
+        const std::string pipeline = tabularPipeline(200, "{ \"type\": \"parameter_server\" }");
+        const int64_t id = submit(storePath, "sync-ps", pipeline, 3, 50);
+        QVERIFY(id > 0);
         QVERIFY(waitFor([&] { return test::jobIn(storePath, id).checkpointStep >= 100; }, 60000));
         const store::JobRecord first = test::jobIn(storePath, id);
         QVERIFY(first.state == store::JobState::Running);
@@ -243,22 +235,10 @@ private slots:
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
         auto coordinator = startCluster(dir, storePath);
         QVERIFY(coordinator);
-        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
-        QVERIFY(file.open(QIODevice::ReadOnly));
         const std::string pipeline =
-                QString::fromUtf8(file.readAll())
-                        .replace("\"epochs\": 30", "\"epochs\": 150")
-                        .replace("\"device\": \"cpu\"",
-                                 "\"device\": \"cpu\", \"strategy\": { \"type\": "
-                                 "\"parameter_server\", \"mode\": \"async\" }")
-                        .toStdString();
-        int64_t id = 0;
-        {
-            auto store = store::ExperimentStore::open(storePath);
-            QVERIFY(store);
-            id = *(*store)->submitJob({ "cluster", "async", pipeline,
-                                        TS_SOURCE_DIR "/resources/pipelines", 0, 0, 3 });
-        }
+                tabularPipeline(150, "{ \"type\": \"parameter_server\", \"mode\": \"async\" }");
+        const int64_t id = submit(storePath, "async", pipeline, 3);
+        QVERIFY(id > 0);
         // Once worker 1 is training, its agent dies.
         QVERIFY(waitFor(
                 [&] {
@@ -297,9 +277,8 @@ private slots:
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
         auto coordinator = startCluster(dir, storePath);
         QVERIFY(coordinator);
-        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+        QJsonObject root =
+                QJsonDocument::fromJson(QByteArray::fromStdString(tabularPipeline(30))).object();
         QJsonArray stages = root["stages"].toArray();
         stages[2] = QJsonObject {
             { "train",
@@ -310,13 +289,8 @@ private slots:
         };
         root["stages"] = stages;
         const std::string pipeline = QJsonDocument(root).toJson().toStdString();
-        int64_t id = 0;
-        {
-            auto store = store::ExperimentStore::open(storePath);
-            QVERIFY(store);
-            id = *(*store)->submitJob({ "cluster", "forest", pipeline,
-                                        TS_SOURCE_DIR "/resources/pipelines", 0, 0, 3 });
-        }
+        const int64_t id = submit(storePath, "forest", pipeline, 3);
+        QVERIFY(id > 0);
         const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
         QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
         auto store = store::ExperimentStore::openReadOnly(storePath);
@@ -351,9 +325,8 @@ private slots:
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
         auto coordinator = startCluster(dir, storePath);
         QVERIFY(coordinator);
-        QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+        QJsonObject root =
+                QJsonDocument::fromJson(QByteArray::fromStdString(tabularPipeline(30))).object();
         QJsonArray stages = root["stages"].toArray();
         QJsonObject train = stages[2].toObject()["train"].toObject();
         train["model"] = QJsonObject { { "type", "mlp" }, { "hidden", QJsonArray { 64, 32 } } };
@@ -363,13 +336,8 @@ private slots:
         stages[2] = QJsonObject { { "train", train } };
         root["stages"] = stages;
         const std::string pipeline = QJsonDocument(root).toJson().toStdString();
-        int64_t id = 0;
-        {
-            auto store = store::ExperimentStore::open(storePath);
-            QVERIFY(store);
-            id = *(*store)->submitJob({ "cluster", "pipeline", pipeline,
-                                        TS_SOURCE_DIR "/resources/pipelines", 0, 0, 3 });
-        }
+        const int64_t id = submit(storePath, "pipeline", pipeline, 3);
+        QVERIFY(id > 0);
         const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
         QVERIFY2(done.state == store::JobState::Finished, done.message.c_str());
         auto store = store::ExperimentStore::openReadOnly(storePath);

@@ -6,6 +6,7 @@
 // ranks as more threads). A rank whose peer is gone fails its step naming the peer.
 #include "common/data_planes.h"
 #include "common/synthetic_data.h"
+#include "common/training_checks.h"
 #include "data/batcher.h"
 #include "data/idx_reader.h"
 #include "nn/checkpoint.h" // for parametersOf
@@ -47,15 +48,6 @@ struct Trained
     double testAccuracy = 0;
     std::string failure;
 };
-
-nn::OptimizerSpec optimizerNamed(const QString& name)
-{
-    nn::OptimizerSpec spec;
-    spec.type = name.toStdString();
-    spec.learningRate = spec.type == "sgd" ? 0.05f : 0.01f;
-    spec.momentum = spec.type == "sgd" ? 0.9f : 0.0f;
-    return spec;
-}
 
 // How a data-parallel job trains, for every rank of it.
 struct Job
@@ -183,17 +175,6 @@ data::Dataset firstRows(const data::Dataset& data, int64_t rows)
     return out;
 }
 
-// max |a - b| / max |b| over one tensor.
-double relativeError(const std::vector<float>& a, const std::vector<float>& b)
-{
-    double diff = 0, scale = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        diff = std::max(diff, std::abs(double(a[i]) - double(b[i])));
-        scale = std::max(scale, std::abs(double(b[i])));
-    }
-    return diff / std::max(scale, 1e-12);
-}
-
 } // namespace
 
 class TestDataParallel final : public QObject
@@ -245,7 +226,7 @@ private slots:
         QFETCH(int64_t, steps);
         const data::Dataset data = testing::separableRows(rows);
         Job job;
-        job.optimizer = optimizerNamed(optimizer);
+        job.optimizer = testing::optimizerNamed(optimizer);
         job.epochs = epochs;
         job.servers = servers;
         job.bucketBytes = size_t(bucketBytes);
@@ -268,7 +249,7 @@ private slots:
                         rank.weights[t] == ranked[0].weights[t],
                         qPrintable(
                                 QString("rank %1, tensor %2 differs from rank 0's").arg(r).arg(t)));
-                const double error = relativeError(rank.weights[t], single.weights[t]);
+                const double error = testing::relativeError(rank.weights[t], single.weights[t]);
                 QVERIFY2(error <= 1e-5,
                          qPrintable(QString("rank %1, tensor %2: relative error %3 against one "
                                             "worker with %4 x the batch")
@@ -281,7 +262,7 @@ private slots:
         // The weights moved: equal because both trained, not because neither did.
         oneWorker.epochs = 0;
         auto untrained = trainOne(data, nullptr, oneWorker, nullptr);
-        QVERIFY(relativeError(single.weights[0], untrained.weights[0]) > 1e-3);
+        QVERIFY(testing::relativeError(single.weights[0], untrained.weights[0]) > 1e-3);
     }
 
     // Async and SSP on Fashion-MNIST (2 workers, 1 server, an MLP): test accuracy within 1 point
@@ -363,7 +344,7 @@ private slots:
         const data::Dataset data = testing::separableRows(2 * 8 * 4);
         // Rank 1 never trains: rank 0's first all-reduce waits for it in vain.
         Job job;
-        job.optimizer = optimizerNamed("sgd");
+        job.optimizer = testing::optimizerNamed("sgd");
         job.timeout = std::chrono::milliseconds(500);
         const Trained alone = trainOne(data, nullptr, job, planes[0].get());
         QCOMPARE(alone.steps, int64_t(0));

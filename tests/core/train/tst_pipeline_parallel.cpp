@@ -5,6 +5,7 @@
 // batches that do not cut into the micro-batches are refused.
 #include "common/data_planes.h"
 #include "common/synthetic_data.h"
+#include "common/training_checks.h"
 #include "nn/checkpoint.h" // for parametersOf
 #include "nn/model_factory.h"
 #include "tensor/backend_registry.h"
@@ -34,25 +35,6 @@ std::unique_ptr<nn::Sequential> mlp(tensor::Backend& backend, float dropout = 0)
     spec.hidden = { 32, 24, 16 };
     spec.dropout = dropout;
     return nn::buildModel(spec, backend, { 20 }, 4, Seed);
-}
-
-nn::OptimizerSpec optimizerNamed(const QString& name)
-{
-    nn::OptimizerSpec spec;
-    spec.type = name.toStdString();
-    spec.learningRate = spec.type == "sgd" ? 0.05f : 0.01f;
-    spec.momentum = spec.type == "sgd" ? 0.9f : 0.0f;
-    return spec;
-}
-
-double relativeError(const std::vector<float>& a, const std::vector<float>& b)
-{
-    double diff = 0, scale = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        diff = std::max(diff, std::abs(double(a[i]) - double(b[i])));
-        scale = std::max(scale, std::abs(double(b[i])));
-    }
-    return diff / std::max(scale, 1e-12);
 }
 
 } // namespace
@@ -115,7 +97,7 @@ private slots:
         // The unsplit network, batches of 16.
         auto backend = tensor::createCpuBackend(1);
         auto whole = mlp(*backend);
-        train::TrainOptions options { epochs, 16, Seed, optimizerNamed(optimizer), 5 };
+        train::TrainOptions options { epochs, 16, Seed, testing::optimizerNamed(optimizer), 5 };
         train::Trainer trainer(*backend, *whole, options);
         NoSink sink;
         const train::TrainSummary reference = trainer.fit(train, &test, sink);
@@ -136,7 +118,7 @@ private slots:
                 pipeline.batchSize = 16;
                 pipeline.microBatches = micro;
                 pipeline.seed = Seed;
-                pipeline.optimizer = optimizerNamed(optimizer);
+                pipeline.optimizer = testing::optimizerNamed(optimizer);
                 pipeline.logEvery = 5;
                 train::PipelineStage stage(*own, *model, *planes[size_t(r)], firsts, pipeline);
                 NoSink stageSink;
@@ -158,7 +140,7 @@ private slots:
                 const auto found = stageWeights.find(p->name);
                 if (found == stageWeights.end())
                     continue;
-                const double error = relativeError(found->second, p->value.toHost());
+                const double error = testing::relativeError(found->second, p->value.toHost());
                 QVERIFY2(error <= 1e-5,
                          qPrintable(
                                  QString("%1: relative error %2").arg(p->name.c_str()).arg(error)));
