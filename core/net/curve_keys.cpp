@@ -65,10 +65,15 @@ common::Expected<KeyPair> generateKeyPair()
 {
     char publicKey[41] = {};
     char secretKey[41] = {};
-    if (zmq_curve_keypair(publicKey, secretKey) != 0)
-        return Error(ErrorKind::Unsupported,
-                     std::string("cannot make a CURVE key pair: ") + zmq_strerror(zmq_errno())
-                             + " (libzmq built without CURVE)");
+    // Z85 has '-' among its characters: a public key that began with it would read as an option
+    // where a user pastes it on a command line (trainstudio-cli agents add NAME ADDRESS KEY).
+    // One key in 85 does; draw another.
+    do {
+        if (zmq_curve_keypair(publicKey, secretKey) != 0)
+            return Error(ErrorKind::Unsupported,
+                         std::string("cannot make a CURVE key pair: ") + zmq_strerror(zmq_errno())
+                                 + " (libzmq built without CURVE)");
+    } while (publicKey[0] == '-');
     return KeyPair { publicKey, secretKey };
 }
 

@@ -20,7 +20,8 @@ struct KeyPair
     std::string secretKey; // Z85, 40 characters
 };
 
-// A fresh key pair (libzmq's zmq_curve_keypair, libsodium random).
+// A fresh key pair (libzmq's zmq_curve_keypair, libsodium random) whose public key never begins
+// with '-', which a command line would read as an option.
 common::Expected<KeyPair> generateKeyPair();
 
 // Writes `keys` to FOLDER/NAME.key (0600) and FOLDER/NAME.pub, creating FOLDER (0700). Refuses to

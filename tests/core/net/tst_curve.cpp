@@ -86,6 +86,19 @@ private slots:
         QVERIFY(reaches(later, server, 5000));
     }
 
+    void publicKeysNeverReadAsOptions()
+    {
+        // Z85 keys may hold '-'; one in 85 would begin with it and be taken for an option where
+        // a user pastes it (trainstudio-cli agents add NAME ADDRESS KEY). 2,000 draws would
+        // almost surely (1 - (84/85)^2000) meet one.
+        for (int i = 0; i < 2000; ++i) {
+            auto keys = net::generateKeyPair();
+            QVERIFY(keys);
+            QVERIFY2(keys->publicKey.front() != '-', keys->publicKey.c_str());
+            QVERIFY(net::isZ85Key(keys->publicKey));
+        }
+    }
+
     void keyFilesLikeSsh()
     {
         QTemporaryDir dir;
