@@ -421,5 +421,49 @@
         <source>Micro-batches:</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Cannot read the workers of run %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workers of the run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Step p50 (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p90</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Staleness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Data (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compute (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 </TS>

@@ -423,5 +423,49 @@
         <source>Micro-batches:</source>
         <translation>Микропакетов:</translation>
     </message>
+    <message>
+        <source>Cannot read the workers of run %1: %2</source>
+        <translation>Не удаётся прочитать исполнителей запуска %1: %2</translation>
+    </message>
+    <message>
+        <source>Workers of the run</source>
+        <translation>Исполнители запуска</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Исполнитель</translation>
+    </message>
+    <message>
+        <source>Step p50 (ms)</source>
+        <translation>Шаг p50 (мс)</translation>
+    </message>
+    <message>
+        <source>p90</source>
+        <translation>p90</translation>
+    </message>
+    <message>
+        <source>p99</source>
+        <translation>p99</translation>
+    </message>
+    <message>
+        <source>Staleness</source>
+        <translation>Устаревание</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>События</translation>
+    </message>
+    <message>
+        <source>Data (ms)</source>
+        <translation>Данные (мс)</translation>
+    </message>
+    <message>
+        <source>Compute (ms)</source>
+        <translation>Вычисления (мс)</translation>
+    </message>
+    <message>
+        <source>Waiting (ms)</source>
+        <translation>Ожидание (мс)</translation>
+    </message>
 </context>
 </TS>

@@ -5,6 +5,7 @@
 #include "run_chart_widget.h"
 #include "runs_model.h"
 #include "tr.h"
+#include "workers_view.h"
 
 #include "store/experiment_store.h"
 #include "tensor/backend_registry.h"
@@ -35,6 +36,7 @@ struct MainWindow::Private
     QLabel* errorLabel = nullptr;
     QLabel* computeLabel = nullptr;
     RunChartWidget* chart = nullptr;
+    WorkersView* workers = nullptr; // below the chart, for runs of several ranks
     ClusterPanel* cluster = nullptr;
     QTimer* refreshTimer = nullptr;
     QString computeText;             // unelided text of computeLabel
@@ -98,8 +100,14 @@ void MainWindow::setUpWidgets()
     tabs->addTab(createRunsPanel(), Tr::tr("Runs"));
     tabs->addTab(d->cluster, Tr::tr("Agents and jobs"));
     auto splitter = new QSplitter(Qt::Vertical);
+    d->workers = new WorkersView;
+    auto runPane = new QSplitter(Qt::Vertical);
+    runPane->addWidget(d->chart);
+    runPane->addWidget(d->workers);
+    runPane->setStretchFactor(0, 3);
+    runPane->setChildrenCollapsible(false);
     splitter->addWidget(tabs);
-    splitter->addWidget(d->chart);
+    splitter->addWidget(runPane);
     // The chart gets most of the height; the table still shows a handful of runs.
     splitter->setSizes({ Constants::WindowHeight / 3, Constants::WindowHeight * 2 / 3 });
     splitter->setStretchFactor(1, 1);
@@ -226,6 +234,11 @@ RunsModel* MainWindow::runsModel() const
     return d->runsModel;
 }
 
+WorkersView* MainWindow::workersView() const
+{
+    return d->workers;
+}
+
 RunChartWidget* MainWindow::chartWidget() const
 {
     return d->chart;
@@ -295,8 +308,13 @@ void MainWindow::showRunChart(qint64 id)
     const store::RunSummary* run = d->runsModel->runAt(d->runsModel->rowOfRun(id));
     if (!d->store || !run) {
         d->chart->clear();
+        d->workers->clear();
         return;
     }
+    if (common::Result shown = d->workers->showRun(*d->store, id); !shown)
+        showError(Tr::tr("Cannot read the workers of run %1: %2")
+                          .arg(id)
+                          .arg(storeErrorText(shown.error())));
     if (common::Result shown = d->chart->showRun(*d->store, *run); !shown)
         showError(Tr::tr("Cannot read the metrics of run %1: %2")
                           .arg(id)

@@ -8,6 +8,7 @@
 //     |   (or the agents and the job queue: ClusterPanel)            |
 //     |-------------------------- splitter -------------------------|
 //     |           loss / accuracy chart of the selected run          |   RunChartWidget
+//     |  its workers: step times, staleness, events (several ranks)  |   WorkersView
 //     +-------------------------------------------------------------+
 //     | status messages                 Compute: CPU (OpenBLAS ...)  |
 //
@@ -34,6 +35,7 @@ namespace ts::gui {
 
 class ClusterPanel;
 class RunChartWidget;
+class WorkersView;
 class RunsModel;
 
 class MainWindow final : public QMainWindow
@@ -54,6 +56,7 @@ public:
 
     RunsModel* runsModel() const;
     RunChartWidget* chartWidget() const;
+    WorkersView* workersView() const;
     QTableView* runsView() const;
     ClusterPanel* clusterPanel() const;
 
