@@ -14,10 +14,10 @@
 // usage: bench_dist [--repeat 5] [--rounds 20] [--batches 64,256] [--rows 30000]
 //                   [--bucket-kb 1024] [--only ps|dp]
 #include "common/heap_tuning.h"
-#include "data/idx_reader.h"
 #include "dist/data_plane.h"
 #include "dist/parameter_server.h"
 #include "dist/ps_client.h"
+#include "fashion_mnist.h"
 #include "net/curve_keys.h"
 #include "nn/model_factory.h"
 #include "tensor/backend_registry.h"
@@ -232,24 +232,6 @@ double rawZeroMqRound(size_t keys, int rounds, bool curve)
     return mbPerSecond;
 }
 
-data::Dataset fashion(int64_t rows)
-{
-    const std::string folder = "/usr/share/datasets/fashion-mnist/";
-    auto d = data::readIdxDataset(folder + "train-images-idx3-ubyte.gz",
-                                  folder + "train-labels-idx1-ubyte.gz");
-    if (!d) {
-        std::fprintf(stderr, "%s\n", d.error().message().c_str());
-        std::exit(2);
-    }
-    d->rows = std::min(rows, d->rows);
-    d->features.resize(size_t(d->rows * d->cols));
-    d->labels.resize(size_t(d->rows));
-    for (float& v : d->features)
-        v /= 255.0f;
-    d->sampleShape.clear();
-    return std::move(*d);
-}
-
 class NoSink final : public train::MetricSink
 {
 public:
@@ -339,7 +321,7 @@ int main(int argc, char** argv)
     std::printf("2. data parallel, MLP 784-256-128-10 on %lld Fashion-MNIST rows, 1 epoch, "
                 "1 thread per process\n",
                 static_cast<long long>(rows));
-    const data::Dataset data = fashion(rows);
+    const data::Dataset data = bench::fashionMnist("train", rows);
     data::Dataset half = data;
     half.rows = data.rows / 2;
     half.features.resize(size_t(half.rows * half.cols));

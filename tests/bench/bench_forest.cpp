@@ -3,7 +3,7 @@
 // included), test accuracy on the 10,000 test images, trees and mean depth.
 //
 // usage: bench_forest [--rows 20000] [--trees 100] [--workers 1] [--seed 0]
-#include "data/idx_reader.h"
+#include "fashion_mnist.h"
 #include "forest/random_forest.h"
 
 #include <chrono>
@@ -11,26 +11,6 @@
 #include <string>
 
 using namespace ts;
-
-namespace {
-
-data::Dataset load(const std::string& images, const std::string& labels, int64_t rows)
-{
-    const std::string folder = "/usr/share/datasets/fashion-mnist/";
-    auto d = data::readIdxDataset(folder + images, folder + labels);
-    if (!d) {
-        std::fprintf(stderr, "%s\n", d.error().message().c_str());
-        std::exit(2);
-    }
-    d->rows = std::min(rows, d->rows);
-    d->features.resize(size_t(d->rows * d->cols));
-    d->labels.resize(size_t(d->rows));
-    for (float& v : d->features)
-        v /= 255.0f; // as the peer sees them
-    return std::move(*d);
-}
-
-} // namespace
 
 int main(int argc, char** argv)
 {
@@ -48,10 +28,8 @@ int main(int argc, char** argv)
         else if (flag == "--seed")
             params.seed = std::stoull(value);
     }
-    const data::Dataset train =
-            load("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", rows);
-    const data::Dataset test =
-            load("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10000);
+    const data::Dataset train = bench::fashionMnist("train", rows);
+    const data::Dataset test = bench::fashionMnist("t10k", 10000);
     const auto start = std::chrono::steady_clock::now();
     const forest::RandomForest forest = forest::RandomForest::fit(train, params, workers);
     const double seconds =
