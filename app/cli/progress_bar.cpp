@@ -46,10 +46,18 @@ void ProgressBar::update(const train::Progress& p)
     const int filled = static_cast<int>(fraction * Width);
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(Width, '.');
-    std::fprintf(stderr, "%sepoch %d/%d [%s] %3d%%  loss %.4f  %s samples/s  ETA %s%s",
-                 m_interactive ? "\r" : "", p.epoch + 1, p.epochs, bar.c_str(),
-                 static_cast<int>(fraction * 100), p.loss, formatRate(p.samplesPerSecond).c_str(),
-                 formatDuration(p.etaSeconds).c_str(), m_interactive ? "  " : "\n");
+    if (p.trees) // a random forest: trees grown, rows through them per second
+        std::fprintf(stderr, "%stree %lld/%lld [%s] %3d%%  %s rows/s  ETA %s%s",
+                     m_interactive ? "\r" : "", static_cast<long long>(p.step),
+                     static_cast<long long>(p.stepsPerEpoch), bar.c_str(),
+                     static_cast<int>(fraction * 100), formatRate(p.samplesPerSecond).c_str(),
+                     formatDuration(p.etaSeconds).c_str(), m_interactive ? "  " : "\n");
+    else
+        std::fprintf(stderr, "%sepoch %d/%d [%s] %3d%%  loss %.4f  %s samples/s  ETA %s%s",
+                     m_interactive ? "\r" : "", p.epoch + 1, p.epochs, bar.c_str(),
+                     static_cast<int>(fraction * 100), p.loss,
+                     formatRate(p.samplesPerSecond).c_str(), formatDuration(p.etaSeconds).c_str(),
+                     m_interactive ? "  " : "\n");
     std::fflush(stderr);
     m_drawn = true;
 }

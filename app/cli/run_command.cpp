@@ -113,10 +113,15 @@ int printOutcome(const train::RunOutcome& o, bool json)
         if (s.test.rows > 0)
             std::printf("Test accuracy %.4f, test loss %.4f (%lld test rows)\n", s.test.accuracy,
                         s.test.loss, (long long)s.test.rows);
-        std::printf("Trained %d epoch%s, %lld steps in %s (%s samples/s); whole run %.1f s\n",
-                    s.epochsDone, s.epochsDone == 1 ? "" : "s", (long long)s.steps,
-                    ProgressBar::formatDuration(s.trainSeconds).c_str(),
-                    ProgressBar::formatRate(s.samplesPerSecond).c_str(), o.seconds);
+        if (o.start.model.rfind("random_forest", 0) == 0)
+            std::printf("Grew %lld trees in %s (%s rows/s through them); whole run %.1f s\n",
+                        (long long)s.steps, ProgressBar::formatDuration(s.trainSeconds).c_str(),
+                        ProgressBar::formatRate(s.samplesPerSecond).c_str(), o.seconds);
+        else
+            std::printf("Trained %d epoch%s, %lld steps in %s (%s samples/s); whole run %.1f s\n",
+                        s.epochsDone, s.epochsDone == 1 ? "" : "s", (long long)s.steps,
+                        ProgressBar::formatDuration(s.trainSeconds).c_str(),
+                        ProgressBar::formatRate(s.samplesPerSecond).c_str(), o.seconds);
         std::printf("Run %lld %s, stored in %s\n", (long long)o.start.runId,
                     store::toString(o.status).c_str(), o.start.storePath.c_str());
         std::printf("Open it in the studio:  trainstudio --store %s --run %lld\n",

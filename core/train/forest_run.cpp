@@ -106,6 +106,7 @@ common::Expected<RunOutcome> growForest(const pipeline::PipelineSpec& spec, Prep
         sink.onMetric("trees_grown", done, done);
         Progress progress;
         progress.epochs = 1;
+        progress.trees = true;
         progress.step = done;
         progress.stepsPerEpoch = int64_t(share.size());
         progress.stepInEpoch = done;

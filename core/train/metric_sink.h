@@ -21,6 +21,7 @@ struct Progress
     double loss = 0;         // mean train loss since the last report
     double samplesPerSecond = 0;
     double etaSeconds = 0; // for the whole run
+    bool trees = false;    // a random forest's: steps are trees grown, there is no loss
 };
 
 class MetricSink

@@ -94,6 +94,7 @@ private slots:
     void runsListAndShow();
     void unknownRunIsBadInput();
     void tabularExampleRuns();
+    void forestRunSaysItGrewTrees();
     void heldOutSplitAndDerivedColumn();
     void unknownTimeColumnIsBadInput();
     void missingValuesNeedImpute();
@@ -337,6 +338,34 @@ void TstCli::tabularExampleRuns()
     QCOMPARE(result["status"].toString(), QString("finished"));
     const double accuracy = result["metrics"].toObject()["test_accuracy"].toDouble();
     QVERIFY2(accuracy > 0.6, qPrintable(QString("test accuracy %1").arg(accuracy)));
+}
+
+// A random forest from the command line: its progress counts trees, its summary says it grew them.
+void TstCli::forestRunSaysItGrewTrees()
+{
+    QFile file(TS_SOURCE_DIR "/resources/pipelines/fashion-tabular.json");
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+    QJsonArray stages = root["stages"].toArray();
+    stages[2] = QJsonObject {
+        { "train",
+          QJsonObject { { "model", QJsonObject { { "type", "random_forest" }, { "trees", 7 } } },
+                        { "threads", 2 } } }
+    };
+    // The copy lives elsewhere: its data file by its absolute path.
+    QJsonObject source = stages[0].toObject()["source"].toObject();
+    source["train"] =
+            QJsonObject { { "file", TS_SOURCE_DIR "/resources/data/fashion-features.csv" } };
+    stages[0] = QJsonObject { { "source", source } };
+    root["stages"] = stages;
+    const QString pipeline = m_dir.path() + "/forest.json";
+    writeFile(pipeline, QJsonDocument(root).toJson());
+    const Outcome o =
+            runCli({ "run", pipeline, "--store", m_dir.path() + "/forest.sqlite" }, m_dir.path());
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    QVERIFY2(o.out.contains("Grew 7 trees in "), qPrintable(o.out));
+    QVERIFY2(o.err.contains("tree 7/7 ["), qPrintable(o.err));
+    QVERIFY2(!o.err.contains("loss 0.0000"), qPrintable(o.err));
 }
 
 void TstCli::unknownRunIsBadInput()
