@@ -204,6 +204,10 @@ common::Result DataPlane::connect(const std::vector<std::string>& endpoints,
         d->peerSocket[size_t(peer)] = int(d->peers.size());
         auto socket = std::make_unique<zmq::socket_t>(d->context, zmq::socket_type::dealer);
         net::applyLimits(*socket);
+        // What a rank sent last (its last gradient chunk, a worker's "done") must still reach
+        // the peer when the rank closes right after: wait up to 10 s for it, not 0 as the
+        // control plane does.
+        socket->set(zmq::sockopt::linger, 10000);
         socket->set(zmq::sockopt::routing_id, "rank-" + std::to_string(d->rank));
         const EndpointParts parts = partsOf(endpoints[size_t(peer)]);
         const bool local = d->localRouter && !parts.ipc.empty() && parts.machine == d->machine;

@@ -91,6 +91,23 @@ private slots:
                             == 0);
     }
 
+    void whatARankSentBeforeClosingArrives()
+    {
+        // A worker's last message ("done", its last gradient chunk) is sent right before its
+        // process ends: closing the data plane must not drop it. 20 rounds, 1 MB each.
+        for (int round = 0; round < 20; ++round) {
+            auto planes = testing::connectedPlanes(2);
+            QCOMPARE(planes.size(), size_t(2));
+            const std::vector<float> last(1 << 18, float(round));
+            QVERIFY(planes[0]->send(1, "last", last));
+            planes[0].reset(); // rank 0 ends at once
+            auto got = planes[1]->receive(0, "last", std::chrono::seconds(20));
+            QVERIFY2(got, got ? "" : got.error().message().c_str());
+            QCOMPARE(got->values.size(), last.size());
+            QCOMPARE(got->values.back(), float(round));
+        }
+    }
+
     void buffersOfDifferentSizesAreRefused()
     {
         auto planes = testing::connectedPlanes(2);
