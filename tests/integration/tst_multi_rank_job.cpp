@@ -85,6 +85,31 @@ int64_t submit(const std::string& storePath, const std::string& name, const std:
     return id ? *id : 0;
 }
 
+// The tabular example pipeline with `train` as its train stage.
+std::string tabularWithTrainStage(const QJsonObject& train)
+{
+    QJsonObject root =
+            QJsonDocument::fromJson(QByteArray::fromStdString(tabularPipeline(30))).object();
+    QJsonArray stages = root["stages"].toArray();
+    stages[2] = QJsonObject { { "train", train } };
+    root["stages"] = stages;
+    return QJsonDocument(root).toJson().toStdString();
+}
+
+// `pipeline` run in this process with one thread, into a store of its own in `dir`: what the
+// job's ranks together must match.
+common::Expected<train::RunOutcome> runInThisProcess(const std::string& pipeline,
+                                                     const QTemporaryDir& dir)
+{
+    auto spec =
+            pipeline::parsePipeline(pipeline, "local.json", TS_SOURCE_DIR "/resources/pipelines");
+    TS_TRY(spec);
+    train::RunOptions local;
+    local.storePath = dir.filePath("local.sqlite").toStdString();
+    local.threads = 1;
+    return train::runPipeline(*spec, local, nullptr);
+}
+
 int64_t trainRowsOf(const store::RunDetails& run)
 {
     return std::stoll(paramOf(run, "data.trainRows"));
@@ -277,18 +302,10 @@ private slots:
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
         auto coordinator = startCluster(dir, storePath);
         QVERIFY(coordinator);
-        QJsonObject root =
-                QJsonDocument::fromJson(QByteArray::fromStdString(tabularPipeline(30))).object();
-        QJsonArray stages = root["stages"].toArray();
-        stages[2] = QJsonObject {
-            { "train",
-              QJsonObject {
-                      { "model", QJsonObject { { "type", "random_forest" }, { "trees", 24 } } },
-                      { "seed", 3 },
-                      { "threads", 1 } } }
-        };
-        root["stages"] = stages;
-        const std::string pipeline = QJsonDocument(root).toJson().toStdString();
+        const std::string pipeline = tabularWithTrainStage(
+                { { "model", QJsonObject { { "type", "random_forest" }, { "trees", 24 } } },
+                  { "seed", 3 },
+                  { "threads", 1 } });
         const int64_t id = submit(storePath, "forest", pipeline, 3);
         QVERIFY(id > 0);
         const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
@@ -308,12 +325,7 @@ private slots:
                  std::string("random_forest, trees split over 3 ranks"));
         // The same pipeline in one process grows the same 24 trees: the merged forest predicts
         // exactly as they do.
-        auto spec = pipeline::parsePipeline(pipeline, "forest.json",
-                                            TS_SOURCE_DIR "/resources/pipelines");
-        QVERIFY(spec);
-        train::RunOptions local;
-        local.storePath = dir.filePath("local.sqlite").toStdString();
-        auto outcome = train::runPipeline(*spec, local, nullptr);
+        auto outcome = runInThisProcess(pipeline, dir);
         QVERIFY2(outcome, outcome ? "" : outcome.error().message().c_str());
         QCOMPARE(accuracy[0].value, outcome->summary.test.accuracy);
         QCOMPARE(outcome->summary.steps, int64_t(24));
@@ -325,17 +337,17 @@ private slots:
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
         auto coordinator = startCluster(dir, storePath);
         QVERIFY(coordinator);
-        QJsonObject root =
-                QJsonDocument::fromJson(QByteArray::fromStdString(tabularPipeline(30))).object();
-        QJsonArray stages = root["stages"].toArray();
-        QJsonObject train = stages[2].toObject()["train"].toObject();
-        train["model"] = QJsonObject { { "type", "mlp" }, { "hidden", QJsonArray { 64, 32 } } };
-        train["optimizer"] = QJsonObject { { "type", "sgd" }, { "learningRate", 0.05 } };
-        train["epochs"] = 3;
-        train["strategy"] = QJsonObject { { "type", "pipeline" }, { "microBatches", 4 } };
-        stages[2] = QJsonObject { { "train", train } };
-        root["stages"] = stages;
-        const std::string pipeline = QJsonDocument(root).toJson().toStdString();
+        QJsonObject train {
+            { "model", QJsonObject { { "type", "mlp" }, { "hidden", QJsonArray { 64, 32 } } } },
+            { "optimizer", QJsonObject { { "type", "sgd" }, { "learningRate", 0.05 } } },
+            { "epochs", 3 },
+            { "batchSize", 64 },
+            { "seed", 7 },
+            { "device", "cpu" }
+        };
+        QJsonObject staged = train;
+        staged["strategy"] = QJsonObject { { "type", "pipeline" }, { "microBatches", 4 } };
+        const std::string pipeline = tabularWithTrainStage(staged);
         const int64_t id = submit(storePath, "pipeline", pipeline, 3);
         QVERIFY(id > 0);
         const store::JobRecord done = test::waitForEnd(storePath, id, 180000);
@@ -350,19 +362,8 @@ private slots:
         QVERIFY(!(*store)->metricSeries(done.run, "train_loss", 0)->empty());
         for (int worker : { 1, 2 })
             QVERIFY(!(*store)->metricSeries(done.run, "time_comm_ms", worker)->empty());
-        // The unsplit network in one process (the strategy dropped) learns the same.
-        QJsonObject alone = root;
-        QJsonArray aloneStages = alone["stages"].toArray();
-        train.remove("strategy");
-        aloneStages[2] = QJsonObject { { "train", train } };
-        alone["stages"] = aloneStages;
-        auto spec = pipeline::parsePipeline(QJsonDocument(alone).toJson().toStdString(),
-                                            "alone.json", TS_SOURCE_DIR "/resources/pipelines");
-        QVERIFY(spec);
-        train::RunOptions local;
-        local.storePath = dir.filePath("local.sqlite").toStdString();
-        local.threads = 1;
-        auto outcome = train::runPipeline(*spec, local, nullptr);
+        // The unsplit network in one process (without the strategy) learns the same.
+        auto outcome = runInThisProcess(tabularWithTrainStage(train), dir);
         QVERIFY2(outcome, outcome ? "" : outcome.error().message().c_str());
         const int64_t testRows = outcome->start.testRows;
         QVERIFY2(std::abs(accuracy.back().value - outcome->summary.test.accuracy)
