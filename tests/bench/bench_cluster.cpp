@@ -9,6 +9,7 @@
 //  3. --agents agents registered and heartbeating: the CPU time of this process (the coordinator;
 //     the agents are other processes) over --seconds, as a share of one core.
 // Targets (issue 6): < 1 s; < 1 KB/s per idle agent; < 5 % with 50 agents.
+#include "bench_stats.h"
 #include "cluster/coordinator_server.h"
 #include "common/child_process.h"
 #include "net/curve_keys.h"
@@ -35,6 +36,7 @@
 #include <vector>
 
 using namespace ts;
+using bench::median;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -42,14 +44,6 @@ namespace {
 double seconds(Clock::duration d)
 {
     return std::chrono::duration<double>(d).count();
-}
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty()       ? 0
-            : v.size() % 2 ? v[v.size() / 2]
-                           : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 pid_t spawnAgent(const std::string& dir, const std::string& id, const std::string& endpoint,

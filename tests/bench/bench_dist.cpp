@@ -13,6 +13,7 @@
 //
 // usage: bench_dist [--repeat 5] [--rounds 20] [--batches 64,256] [--rows 30000]
 //                   [--bucket-kb 1024] [--only ps|dp]
+#include "bench_stats.h"
 #include "common/heap_tuning.h"
 #include "dist/data_plane.h"
 #include "dist/parameter_server.h"
@@ -38,17 +39,10 @@
 #include <vector>
 
 using namespace ts;
+using bench::median;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty()       ? 0
-            : v.size() % 2 ? v[v.size() / 2]
-                           : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 std::string summary(const std::vector<double>& v, const char* format)
 {
