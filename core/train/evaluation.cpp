@@ -2,6 +2,8 @@
 
 #include "common/assert.h"
 
+#include <algorithm>
+
 namespace ts::train {
 
 ReportBuilder::ReportBuilder(int64_t classes)
@@ -16,6 +18,15 @@ void ReportBuilder::add(int64_t actual, int64_t predicted)
     TS_ASSERT(actual >= 0 && actual < m_classes && predicted >= 0 && predicted < m_classes);
     ++m_confusion[static_cast<size_t>(actual * m_classes + predicted)];
     ++m_rows;
+}
+
+void ReportBuilder::addScores(std::span<const float> scores, const float* labels)
+{
+    const size_t classes = size_t(m_classes);
+    for (size_t i = 0; i * classes < scores.size(); ++i) {
+        const float* row = scores.data() + i * classes;
+        add(static_cast<int64_t>(labels[i]), std::max_element(row, row + classes) - row);
+    }
 }
 
 ClassificationReport ReportBuilder::finish() const

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace ts::train {
@@ -34,6 +35,9 @@ class ReportBuilder
 public:
     explicit ReportBuilder(int64_t classes);
     void add(int64_t actual, int64_t predicted);
+    // Every row of `scores` (rows x classes, one row per sample): the predicted class is the
+    // highest score, the actual one `labels[row]`.
+    void addScores(std::span<const float> scores, const float* labels);
     ClassificationReport finish() const;
 
 private:

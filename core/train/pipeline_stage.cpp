@@ -337,11 +337,7 @@ common::Expected<Evaluation> PipelineStage::evaluatePipelined(const data::Datase
         const int64_t classes = out.cols();
         if (!report)
             report.emplace(classes);
-        for (int64_t i = 0; i < out.rows(); ++i) {
-            const float* row = scores.data() + i * classes;
-            report->add(int64_t(test.labels[size_t(b * s.options.batchSize + i)]),
-                        std::max_element(row, row + classes) - row);
-        }
+        report->addScores(scores, test.labels.data() + b * s.options.batchSize);
         result.rows += out.rows();
     }
     if (s.isLast() && result.rows > 0) {

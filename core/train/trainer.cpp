@@ -406,12 +406,7 @@ Evaluation Trainer::evaluate(const data::Dataset& data)
         const int64_t classes = logits.cols();
         if (!report)
             report.emplace(classes);
-        for (int64_t i = 0; i < features.rows(); ++i) {
-            const float* row = scores.data() + i * classes;
-            const int64_t predicted = std::max_element(row, row + classes) - row;
-            const auto actual = static_cast<int64_t>(data.labels[size_t(b * EvalBatch + i)]);
-            report->add(actual, predicted);
-        }
+        report->addScores(scores, data.labels.data() + b * EvalBatch);
         result.rows += features.rows();
     }
     if (result.rows > 0) {
