@@ -1,5 +1,6 @@
 #include "agent/job_runner.h"
 
+#include "cluster/data_roots.h"
 #include "common/child_process.h"
 #include "common/file_io.h"
 
@@ -32,6 +33,17 @@ std::string lastLine(const std::string& path)
     return last.size() > 300 ? last.substr(last.size() - 300) : last;
 }
 
+std::string megabytes(uint64_t bytes)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f MB", double(bytes) / 1e6);
+    return text;
+}
+
+// The agent's own lines in a rank's part of the job log are numbered from here, after any the
+// rank itself could write: a replayed line is still stored once.
+constexpr int64_t AgentLinesFrom = int64_t(1) << 29;
+
 } // namespace
 
 common::Expected<std::unique_ptr<JobRunner>> JobRunner::open(JobRunnerOptions options)
@@ -54,17 +66,21 @@ common::Expected<std::unique_ptr<JobRunner>> JobRunner::open(JobRunnerOptions op
                                        "another --id");
     }
     auto spool = Spool::open(options.spoolPath);
-    if (!spool) {
+    auto cache = DataCache::open(options.workDir + "/data-cache");
+    if (!spool || !cache) {
         close(lockFd);
-        return std::move(spool).error();
+        return !spool ? std::move(spool).error() : std::move(cache).error();
     }
-    return std::unique_ptr<JobRunner>(new JobRunner(std::move(options), std::move(*spool), lockFd));
+    return std::unique_ptr<JobRunner>(
+            new JobRunner(std::move(options), std::move(*spool), lockFd, std::move(*cache)));
 }
 
-JobRunner::JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool, int lockFd)
+JobRunner::JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool, int lockFd,
+                     std::unique_ptr<DataCache> cache)
     : m_options(std::move(options))
     , m_spool(std::move(spool))
     , m_lockFd(lockFd)
+    , m_cache(std::move(cache))
 {}
 
 JobRunner::~JobRunner()
@@ -95,23 +111,123 @@ void JobRunner::recordExit(const wire::Assign& assign, int code, const std::stri
                       + spooled.error().message());
 }
 
-void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_view> payloads)
+void JobRunner::recordLog(const wire::Assign& assign, int level, const std::string& text)
 {
+    wire::Record record;
+    record.set_job(assign.job());
+    record.set_attempt(assign.attempt());
+    record.set_rank(assign.rank());
+    record.set_run(assign.run());
+    wire::Log& line = *record.mutable_log();
+    line.set_level(level);
+    line.set_text(text);
+    line.set_time(std::chrono::duration<double>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
+    line.set_line(AgentLinesFrom
+                  + ++m_agentLines[{ assign.job(), assign.attempt(), assign.rank() }]);
+    m_spoolMayHaveRecords = true;
+    if (auto spooled = m_spool->append(record); !spooled)
+        m_options.log("cannot spool a log line of job " + std::to_string(assign.job()) + ": "
+                      + spooled.error().message());
+    m_options.log("job " + std::to_string(assign.job()) + " rank " + std::to_string(assign.rank())
+                  + ": " + text);
+}
+
+void JobRunner::endUnstarted(const wire::Assign& assign, const std::string& status,
+                             const std::string& error)
+{
+    if (!error.empty())
+        recordLog(assign, 3, error);
+    wire::Record record;
+    record.set_job(assign.job());
+    record.set_attempt(assign.attempt());
+    record.set_rank(assign.rank());
+    record.set_run(assign.run());
+    record.mutable_end()->set_status(status);
+    record.mutable_end()->set_error(error);
+    m_spoolMayHaveRecords = true;
+    (void)m_spool->append(record);
+    recordExit(assign, status == "cancelled" ? 0 : 1, error);
+}
+
+std::set<std::string> JobRunner::locateData(wire::Assign& assign)
+{
+    std::set<std::string> missing;
+    const auto now = std::chrono::steady_clock::now();
+    for (wire::DataFile& file : *assign.mutable_data_files()) {
+        auto confined = cluster::confineToRoots(file.path(), m_options.dataRoots);
+        if (confined && m_cache->holds(file.path(), file))
+            continue; // its own copy, the same bytes
+        const std::string why = !confined ? "outside this agent's data roots"
+                : std::filesystem::exists(file.path()) ? "differs from the coordinator's"
+                                                       : "not on this machine";
+        if (std::string cached = m_cache->find(file); !cached.empty()) {
+            file.set_local_path(cached);
+            recordLog(assign, 1,
+                      file.field() + ": " + file.path() + " is " + why + "; using the copy cached "
+                              + "from the coordinator (SHA-256 " + file.sha256().substr(0, 12)
+                              + "...)");
+            continue;
+        }
+        if (!m_transfers.receiving(file.sha256())) {
+            if (common::Result wanted = m_transfers.want(file, now); !wanted) {
+                endUnstarted(assign, "failed", file.field() + ": " + wanted.error().message());
+                return { "" }; // ended
+            }
+            if (file.size() == 0) { // no chunk to ask for: an empty file is whole at once
+                m_transfers.drop(file.sha256());
+                (void)m_cache->begin(file);
+                if (auto path = m_cache->finish(file)) {
+                    file.set_local_path(*path);
+                    continue;
+                }
+            }
+        }
+        recordLog(assign, 1,
+                  file.field() + ": " + file.path() + " is " + why + "; receiving it from the "
+                          + "coordinator (" + megabytes(file.size()) + ")");
+        missing.insert(file.sha256());
+    }
+    return missing;
+}
+
+void JobRunner::assign(const wire::Assign& received, std::span<const std::string_view> payloads)
+{
+    wire::Assign assign = received;
     const auto dir = std::filesystem::path(m_options.workDir)
             / ("job-" + std::to_string(assign.job()))
             / ("attempt-" + std::to_string(assign.attempt()))
             / ("rank-" + std::to_string(assign.rank()));
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    common::Result written = ec
-            ? common::Error(common::ErrorKind::Io, dir.string() + ": " + ec.message())
-            : common::writeFileAtomically((dir / "assign.pb").string(), assign.SerializeAsString());
+    common::Result written =
+            ec ? common::Error(common::ErrorKind::Io, dir.string() + ": " + ec.message())
+               : common::Result();
     if (written && assign.resume()) {
         written = payloads.empty()
                 ? common::Error(common::ErrorKind::InvalidInput, "a resume without its checkpoint")
                 : common::writeFileAtomically((dir / "resume.tsckpt").string(), payloads[0]);
     }
     if (!written) {
+        recordExit(assign, 127, "cannot start the rank: " + written.error().message());
+        return;
+    }
+    std::set<std::string> missing = locateData(assign);
+    if (missing.count(""))
+        return; // ended: its data cannot be received
+    if (missing.empty())
+        startRank(assign, dir.string());
+    else
+        m_waiting.push_back({ std::move(assign), dir.string(), std::move(missing) });
+}
+
+void JobRunner::startRank(const wire::Assign& assign, const std::string& dirPath)
+{
+    const std::filesystem::path dir(dirPath);
+    if (common::Result written = common::writeFileAtomically((dir / "assign.pb").string(),
+                                                             assign.SerializeAsString());
+        !written) {
         recordExit(assign, 127, "cannot start the rank: " + written.error().message());
         return;
     }
@@ -135,8 +251,64 @@ void JobRunner::assign(const wire::Assign& assign, std::span<const std::string_v
     m_ranks[*pid] = { assign, dir.string() };
 }
 
+std::vector<wire::FetchData> JobRunner::dataRequests(std::chrono::steady_clock::time_point now)
+{
+    return m_transfers.requests(now);
+}
+
+void JobRunner::dataChunk(const wire::DataChunk& chunk, std::string_view bytes)
+{
+    auto done = m_transfers.receive(chunk, bytes, std::chrono::steady_clock::now());
+    if (!done)
+        return;
+    std::vector<Waiting> ready;
+    for (auto waiting = m_waiting.begin(); waiting != m_waiting.end();) {
+        if (!waiting->missing.erase(done->file.sha256())) {
+            ++waiting;
+            continue;
+        }
+        if (!done->error.empty()) {
+            endUnstarted(waiting->assign, "failed", done->error);
+            waiting = m_waiting.erase(waiting);
+            continue;
+        }
+        for (wire::DataFile& file : *waiting->assign.mutable_data_files())
+            if (file.sha256() == done->file.sha256())
+                file.set_local_path(done->path);
+        char rate[64];
+        std::snprintf(rate, sizeof rate, " in %.1f s (%.0f MB/s)", done->seconds,
+                      double(done->file.size()) / 1e6 / std::max(done->seconds, 1e-3));
+        recordLog(waiting->assign, 1,
+                  done->file.field() + ": received " + megabytes(done->file.size()) + rate
+                          + ", checked and cached");
+        if (waiting->missing.empty()) {
+            ready.push_back(std::move(*waiting));
+            waiting = m_waiting.erase(waiting);
+        } else {
+            ++waiting;
+        }
+    }
+    for (const Waiting& rank : ready)
+        startRank(rank.assign, rank.dir);
+}
+
 void JobRunner::cancel(int64_t job, int attempt, const std::string&)
 {
+    for (auto waiting = m_waiting.begin(); waiting != m_waiting.end();) {
+        const wire::Assign& assign = waiting->assign;
+        if (assign.job() != job || (attempt != 0 && assign.attempt() != attempt)) {
+            ++waiting;
+            continue;
+        }
+        recordLog(assign, 1, "cancelled while its data was on its way");
+        endUnstarted(assign, "cancelled", {});
+        waiting = m_waiting.erase(waiting);
+    }
+    // Transfers no rank waits for any more stop.
+    std::set<std::string> wanted;
+    for (const Waiting& waiting : m_waiting)
+        wanted.insert(waiting.missing.begin(), waiting.missing.end());
+    m_transfers.keepOnly(wanted);
     for (auto& [pid, rank] : m_ranks)
         if (rank.assign.job() == job && (attempt == 0 || rank.assign.attempt() == attempt)
             && !rank.cancelling) {
@@ -191,7 +363,7 @@ void JobRunner::poll()
 
 uint32_t JobRunner::runningRanks() const
 {
-    return uint32_t(m_ranks.size());
+    return uint32_t(m_ranks.size() + m_waiting.size());
 }
 
 std::vector<wire::RunningJob> JobRunner::runningJobs() const
@@ -199,6 +371,8 @@ std::vector<wire::RunningJob> JobRunner::runningJobs() const
     std::set<std::pair<int64_t, int>> jobs;
     for (const auto& [pid, rank] : m_ranks)
         jobs.insert({ rank.assign.job(), rank.assign.attempt() });
+    for (const Waiting& waiting : m_waiting)
+        jobs.insert({ waiting.assign.job(), waiting.assign.attempt() });
     for (const auto& [job, sequence] : m_unacknowledgedExits)
         jobs.insert(job);
     std::vector<wire::RunningJob> out;
@@ -214,7 +388,7 @@ common::Expected<cluster::RecordBatch> JobRunner::pendingRecords(size_t maxBytes
 {
     // An idle agent does not read its spool 20 times a second: only while ranks run, after one
     // exited, and once at start (records a previous run of the agent left).
-    if (!m_spoolMayHaveRecords && m_ranks.empty())
+    if (!m_spoolMayHaveRecords && m_ranks.empty() && m_waiting.empty())
         return cluster::RecordBatch {};
     auto batch = m_spool->pending(maxBytes);
     if (batch && batch->records.records_size() == 0 && m_ranks.empty())

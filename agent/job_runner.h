@@ -7,6 +7,11 @@
 // training for nobody. Cancelling sends SIGTERM (the run stops at its next step and is recorded
 // cancelled), then SIGKILL after 10 s.
 //
+// The pipeline's data files: a rank reads the agent's own copy when it lies in the data roots and
+// matches the coordinator's (same SHA-256); otherwise the agent fetches the coordinator's into its
+// cache (agent/data_cache.h, agent/data_transfers.h) before it starts the rank, which then reads
+// the cached copy. The job's log says which, and how long the transfer took.
+//
 // A rank of a job of several waits for the rendezvous table, which the agent writes into its
 // folder (rendezvous.pb) when the coordinator sends it.
 //
@@ -16,6 +21,8 @@
 // THREAD SAFETY: the agent client's thread only.
 #pragma once
 
+#include "agent/data_cache.h"
+#include "agent/data_transfers.h"
 #include "agent/spool.h"
 #include "cluster/job_host.h"
 
@@ -25,7 +32,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace ts::agent {
@@ -56,6 +65,8 @@ public:
     std::vector<wire::RunningJob> runningJobs() const override;
     common::Expected<cluster::RecordBatch> pendingRecords(size_t maxBytes) override;
     common::Result acknowledge(uint64_t sequence) override;
+    std::vector<wire::FetchData> dataRequests(std::chrono::steady_clock::time_point now) override;
+    void dataChunk(const wire::DataChunk& chunk, std::string_view bytes) override;
 
 private:
     struct Rank
@@ -66,13 +77,34 @@ private:
         bool cancelling = false;
     };
 
-    JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool, int lockFd);
+    // A rank whose data files are still on their way from the coordinator.
+    struct Waiting
+    {
+        wire::Assign assign;
+        std::string dir;
+        std::set<std::string> missing; // SHA-256 of the files it waits for
+    };
+
+    JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool, int lockFd,
+              std::unique_ptr<DataCache> cache);
     void recordExit(const wire::Assign& assign, int code, const std::string& message);
+    // A line in the job's log on behalf of a rank that has not started.
+    void recordLog(const wire::Assign& assign, int level, const std::string& text);
+    // Ends a rank that never started as the rank itself would: its run's end, then its exit.
+    void endUnstarted(const wire::Assign& assign, const std::string& status,
+                      const std::string& error);
+    // Points the rank's data files at copies it can read; the SHA-256 of those still missing.
+    std::set<std::string> locateData(wire::Assign& assign);
+    void startRank(const wire::Assign& assign, const std::string& dir);
 
     JobRunnerOptions m_options;
     std::unique_ptr<Spool> m_spool;
     int m_lockFd = -1; // held for the agent's life
     std::map<pid_t, Rank> m_ranks;
+    std::unique_ptr<DataCache> m_cache;
+    DataTransfers m_transfers { *m_cache };
+    std::vector<Waiting> m_waiting;
+    std::map<std::tuple<int64_t, int, int>, int64_t> m_agentLines; // by job, attempt, rank
     // Ranks that ended but whose exit the coordinator has not acknowledged yet, with the spool
     // sequence of that record: REGISTER still lists their jobs, so a coordinator that restarted
     // meanwhile waits for the outcome instead of taking the job for lost.

@@ -200,7 +200,15 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
     auto spec = pipeline::parsePipeline(assign.pipeline_json(), origin, assign.base_dir());
     if (!spec)
         return fail(spec.error());
-    if (common::Result confined = cluster::checkPipelinePaths(*spec, options.dataRoots); !confined)
+    // Files the agent received from the coordinator are read from its cache (agent/data_cache.h),
+    // which it wrote itself: the cache folder counts as one more data root.
+    std::vector<std::string> roots = options.dataRoots;
+    for (const wire::DataFile& file : assign.data_files())
+        if (!file.local_path().empty()) {
+            cluster::replaceSourceFile(*spec, file.path(), file.local_path());
+            roots.push_back(std::filesystem::path(file.local_path()).parent_path().string());
+        }
+    if (common::Result confined = cluster::checkPipelinePaths(*spec, roots); !confined)
         return fail(confined.error());
     std::unique_ptr<dist::DataPlane> plane; // open for the whole run
     if (assign.world_size() > 1) {

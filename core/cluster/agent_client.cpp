@@ -132,6 +132,10 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
                     + header.cancel().reason() + ")");
                 jobs->cancel(header.cancel().job(), header.cancel().attempt(),
                              header.cancel().reason());
+            } else if (header.type() == wire::DATA_CHUNK && jobs) {
+                const auto& payloads = (*received)->message.payloads;
+                jobs->dataChunk(header.data_chunk(),
+                                payloads.empty() ? std::string_view() : payloads[0]);
             } else if (header.type() == wire::RENDEZVOUS && jobs) {
                 jobs->rendezvous(header.rendezvous());
             } else if (header.type() == wire::ACK && jobs) {
@@ -173,6 +177,13 @@ common::Result runAgent(const AgentOptions& options, const std::atomic<bool>& st
             if (registered) {
                 if (common::Result sent = forward(socket, *jobs, inFlight, now); !sent)
                     log("cannot forward records: " + sent.error().message());
+                for (const wire::FetchData& fetch : jobs->dataRequests(now)) {
+                    wire::Header request;
+                    request.set_type(wire::FETCH_DATA);
+                    request.set_sequence(++sequence);
+                    *request.mutable_fetch_data() = fetch;
+                    trySend(net::sendMessage(socket, request)); // unanswered: asked again later
+                }
             }
         }
     }

@@ -6,7 +6,8 @@
 // Jobs travel on the same connection: ASSIGN and CANCEL go to the JobHost (cluster/job_host.h),
 // whose spooled records are forwarded one batch at a time; a batch is sent again until the
 // coordinator ACKs it (after a reconnect, or 5 s without an answer), and the coordinator stores
-// a record twice as once, so every record arrives exactly once.
+// a record twice as once, so every record arrives exactly once. Data files the host's ranks wait
+// for are fetched on it too (FETCH_DATA, answered by DATA_CHUNK).
 //
 // THREAD SAFETY: run() blocks its thread until `stop` turns true.
 #pragma once

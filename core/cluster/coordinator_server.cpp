@@ -127,6 +127,28 @@ void CoordinatorServer::Private::handle(net::Received& received)
                         .count());
         break;
     }
+    case wire::FETCH_DATA: {
+        bool known = false;
+        {
+            std::lock_guard lock(mutex);
+            known = registry.heartbeat(received.routingId, now); // a transfer proves it alive
+        }
+        if (!known || !jobs) {
+            refuse("a data fetch from an agent that is not registered");
+            return;
+        }
+        std::string bytes;
+        reply.set_type(wire::DATA_CHUNK);
+        *reply.mutable_data_chunk() = jobs->serveData(header.fetch_data(), bytes);
+        reply.set_sequence(header.sequence());
+        const std::string_view payload[] = { bytes };
+        (void)net::sendMessage(*router, reply,
+                               reply.data_chunk().error().empty()
+                                       ? std::span<const std::string_view>(payload)
+                                       : std::span<const std::string_view>(),
+                               received.routingId);
+        return;
+    }
     default:
         refuse("an unexpected " + net::typeName(header.type()) + " message from an agent");
         return;
@@ -217,6 +239,7 @@ CoordinatorServer::start(CoordinatorOptions options)
         if (!jobs)
             return std::move(jobs).error();
         d->jobs = std::move(*jobs);
+        d->jobs->setDeliverData(d->options.deliverData);
         for (const std::string& key : d->jobs->allowedKeys())
             if (d->allowed.insert(key).second)
                 d->fromStore.insert(key);

@@ -33,6 +33,8 @@ struct CoordinatorOptions
     std::set<std::string> allowedAgents;   // Z85 public keys of the agents it trusts
     std::chrono::milliseconds heartbeatTimeout { 3000 }; // silent this long = lost
     std::string storePath; // the experiment store whose jobs it runs; empty = registry only
+    // Send the files of a job's source to agents that cannot read them (cluster/data_offer.h).
+    bool deliverData = true;
 };
 
 class CoordinatorServer

@@ -1,5 +1,6 @@
 #include "cluster/data_roots.h"
 
+#include <array>
 #include <filesystem>
 
 namespace ts::cluster {
@@ -51,27 +52,45 @@ common::Expected<std::string> confineToRoots(const std::string& path,
                          + " is outside the agent's data roots (" + listed(roots) + ")");
 }
 
+namespace {
+
+// The fields of a source that name files, by their names in the pipeline.
+std::array<std::pair<std::string, std::string*>, 4> filesOf(pipeline::SourceSpec& source)
+{
+    // CSV keeps its file in "images".
+    const std::string file = source.format == pipeline::SourceFormat::Csv ? "file" : "images";
+    return { { { "stages.source.train." + file, &source.train.images },
+               { "stages.source.train.labels", &source.train.labels },
+               { "stages.source.test." + file, &source.test.images },
+               { "stages.source.test.labels", &source.test.labels } } };
+}
+
+} // namespace
+
+std::vector<SourceFile> sourceFiles(const pipeline::PipelineSpec& spec)
+{
+    std::vector<SourceFile> out;
+    for (const auto& [field, path] : filesOf(const_cast<pipeline::SourceSpec&>(spec.source)))
+        if (!path->empty())
+            out.push_back({ field, *path });
+    return out;
+}
+
+void replaceSourceFile(pipeline::PipelineSpec& spec, const std::string& path,
+                       const std::string& replacement)
+{
+    for (const auto& [field, file] : filesOf(spec.source))
+        if (*file == path)
+            *file = replacement;
+}
+
 common::Result checkPipelinePaths(const pipeline::PipelineSpec& spec,
                                   const std::vector<std::string>& roots)
 {
-    const pipeline::SourceSpec& source = spec.source;
-    const std::pair<const char*, const std::string*> files[] = {
-        { "stages.source.train.images", &source.train.images },
-        { "stages.source.train.labels", &source.train.labels },
-        { "stages.source.test.images", &source.test.images },
-        { "stages.source.test.labels", &source.test.labels },
-    };
-    for (const auto& [field, path] : files) {
-        if (path->empty())
-            continue;
-        if (auto confined = confineToRoots(*path, roots); !confined) {
-            std::string name = field;
-            if (source.format == pipeline::SourceFormat::Csv) // CSV keeps its file in "images"
-                name.replace(name.find(".images"), 7, ".file");
+    for (const SourceFile& file : sourceFiles(spec))
+        if (auto confined = confineToRoots(file.path, roots); !confined)
             return std::move(confined).error().wrap(
-                    spec.origin.empty() ? name : spec.origin + ": " + name);
-        }
-    }
+                    spec.origin.empty() ? file.field : spec.origin + ": " + file.field);
     return {};
 }
 

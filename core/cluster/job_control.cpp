@@ -123,6 +123,10 @@ common::Result JobControl::start(JobRecord& job, std::vector<store::RankPlacemen
         TS_TRY(bytes);
         checkpointBytes = std::move(*bytes);
     }
+    std::vector<wire::DataFile> dataFiles;
+    if (m_deliverData)
+        if (auto spec = pipeline::parsePipeline(job.pipelineJson, jobName(job), job.baseDir))
+            dataFiles = m_data.offer(*spec);
     job.attempt += 1;
     job.state = JobState::Running;
     job.placement = std::move(placement);
@@ -148,6 +152,8 @@ common::Result JobControl::start(JobRecord& job, std::vector<store::RankPlacemen
         assign.set_device(p.device);
         assign.set_job_public_key(jobKeys->publicKey);
         assign.set_job_secret_key(jobKeys->secretKey);
+        for (const wire::DataFile& file : dataFiles)
+            *assign.add_data_files() = file;
         if (resume) {
             assign.set_resume(true);
             message.payloads.push_back(checkpointBytes);

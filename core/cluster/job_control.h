@@ -15,6 +15,8 @@
 //  A job of several ranks finishes when every rank finished; one failing rank fails it (the others
 //  are cancelled). Checkpoints and confusion matrices are rank 0's: the ranks of a data-parallel
 //  job hold the same model.
+//  - serveData(): a chunk of a data file the ASSIGNs offered, for an agent that cannot read it
+//    (cluster/data_offer.h).
 //  - apply(): stores an agent's records (train/run_recorder.h): metrics, the run's description,
 //    statistics, prep, confusion matrices, checkpoints (kept beside the store, as a local run's
 //    are), log lines, the run's end and the rank's exit. Every record may come twice and is
@@ -24,6 +26,7 @@
 #pragma once
 
 #include "cluster/agent_registry.h"
+#include "cluster/data_offer.h"
 #include "cluster/placement.h"
 #include "cluster/straggler_detector.h"
 #include "common/result.h"
@@ -59,6 +62,13 @@ public:
 
     std::vector<Outgoing> schedule(const std::vector<AgentState>& agents, Clock::time_point now);
     void agentRegistered(const AgentState& agent);
+    // Whether ASSIGNs offer the source's files to agents that cannot read them (on by default;
+    // off, an agent reads its own files or the rank fails).
+    void setDeliverData(bool deliver) { m_deliverData = deliver; }
+    wire::DataChunk serveData(const wire::FetchData& fetch, std::string& bytes)
+    {
+        return m_data.serve(fetch, bytes);
+    }
     common::Result apply(const std::string& agentId, const wire::Records& records,
                          std::span<const std::string_view> payloads);
 
@@ -94,6 +104,8 @@ private:
     std::vector<std::string> m_log;
     std::map<int64_t, StragglerDetector> m_stragglers; // by job, while it runs
     std::map<int64_t, int> m_asyncWorkers; // by job: its workers if async PS throughout, else 0
+    DataOffer m_data;
+    bool m_deliverData = true;
 };
 
 } // namespace ts::cluster

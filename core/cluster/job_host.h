@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "net/trainstudio.pb.h"
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -46,6 +47,14 @@ public:
     virtual common::Expected<RecordBatch> pendingRecords(size_t maxBytes) = 0;
     // The coordinator stored every record up to `sequence`.
     virtual common::Result acknowledge(uint64_t sequence) = 0;
+    // Data files that ranks wait for (their agent cannot read them): the chunks to ask the
+    // coordinator for now, as FETCH_DATA messages.
+    virtual std::vector<wire::FetchData> dataRequests(std::chrono::steady_clock::time_point)
+    {
+        return {};
+    }
+    // The coordinator's DATA_CHUNK answer, its bytes in `bytes`.
+    virtual void dataChunk(const wire::DataChunk&, std::string_view /*bytes*/) {}
 };
 
 } // namespace ts::cluster

@@ -60,6 +60,10 @@ wire::Header::BodyCase bodyOf(wire::MessageType type)
         return wire::Header::kRecords;
     case wire::RENDEZVOUS:
         return wire::Header::kRendezvous;
+    case wire::FETCH_DATA:
+        return wire::Header::kFetchData;
+    case wire::DATA_CHUNK:
+        return wire::Header::kDataChunk;
     default:
         return wire::Header::BODY_NOT_SET;
     }
@@ -105,6 +109,26 @@ common::Result checkRecords(const wire::Records& records,
                           + (index < used.size() ? ", taken" : ""));
         used[index] = true;
     }
+    return {};
+}
+
+// A data chunk carries its bytes in one payload frame, or an error and none; a fetch asks for at
+// most MaxDataChunkBytes and carries nothing.
+common::Result checkData(const wire::Header& header, const std::vector<std::string_view>& payloads)
+{
+    if (header.type() == wire::FETCH_DATA) {
+        if (!payloads.empty() || header.fetch_data().length() == 0
+            || header.fetch_data().length() > MaxDataChunkBytes)
+            return refuse("fetch_data: asks for " + bytes(header.fetch_data().length()) + " with "
+                          + std::to_string(payloads.size())
+                          + " payload frames; a fetch asks for 1 to "
+                          + bytes(MaxDataChunkBytes) + " with none");
+        return {};
+    }
+    const size_t expected = header.data_chunk().error().empty() ? 1 : 0;
+    if (payloads.size() != expected)
+        return refuse("data_chunk: " + std::to_string(payloads.size()) + " payload frames, "
+                      + (expected ? "a chunk has exactly 1" : "an error has none"));
     return {};
 }
 
@@ -189,6 +213,8 @@ common::Expected<Message> decode(std::span<const std::string_view> frames, const
         TS_TRY(checkTensor(header.tensor(), message.payloads));
     if (header.type() == wire::RECORDS)
         TS_TRY(checkRecords(header.records(), message.payloads));
+    if (header.type() == wire::FETCH_DATA || header.type() == wire::DATA_CHUNK)
+        TS_TRY(checkData(header, message.payloads));
     return message;
 }
 

@@ -38,6 +38,9 @@ namespace ts::net {
 // The version this build speaks; both sides refuse a message of another version.
 constexpr uint32_t ProtocolVersion = 1;
 
+// The most a FETCH_DATA may ask for at once: a data file travels in chunks of about 1 MiB.
+constexpr uint32_t MaxDataChunkBytes = 16u << 20;
+
 struct Limits
 {
     size_t maxFrames = 64;                    // header + payloads
