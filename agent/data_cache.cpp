@@ -127,11 +127,12 @@ common::Expected<std::string> DataCache::finish(const wire::DataFile& file)
     std::error_code ec;
     if (!synced || !hash || *hash != file.sha256()) {
         std::filesystem::remove(part, ec);
-        return Error(ErrorKind::Io,
-                     file.field() + ": the copy of " + file.path() + " received from the coordinator "
-                             + (!synced ? "could not be written to disk"
-                                : !hash ? "cannot be read back: " + hash.error().message()
-                                        : "has SHA-256 " + *hash + ", not " + file.sha256()));
+        return Error(
+                ErrorKind::Io,
+                file.field() + ": the copy of " + file.path() + " received from the coordinator "
+                        + (!synced         ? "could not be written to disk"
+                                   : !hash ? "cannot be read back: " + hash.error().message()
+                                           : "has SHA-256 " + *hash + ", not " + file.sha256()));
     }
     std::filesystem::rename(part, pathOf(file.sha256()), ec);
     if (ec)

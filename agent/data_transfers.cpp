@@ -42,7 +42,8 @@ std::vector<wire::FetchData> DataTransfers::requests(Clock::time_point now)
             wire::FetchData& fetch = out.emplace_back();
             fetch.set_sha256(sha256);
             fetch.set_offset(offset);
-            fetch.set_length(uint32_t(std::min<uint64_t>(ChunkBytes, transfer.file.size() - offset)));
+            fetch.set_length(
+                    uint32_t(std::min<uint64_t>(ChunkBytes, transfer.file.size() - offset)));
         }
     for (auto& [sha256, transfer] : m_transfers)
         while (inFlight < Window && transfer.nextOffset < transfer.file.size()) {
@@ -75,18 +76,18 @@ DataTransfers::receive(const wire::DataChunk& chunk, std::string_view bytes, Clo
     Transfer& transfer = found->second;
     const wire::DataFile& file = transfer.file;
     if (!chunk.error().empty())
-        return fail(chunk.sha256(), file.field() + ": the coordinator cannot send "
-                                            + file.path() + ": " + chunk.error());
+        return fail(chunk.sha256(),
+                    file.field() + ": the coordinator cannot send " + file.path() + ": "
+                            + chunk.error());
     const auto asked = transfer.inFlight.find(chunk.offset());
     if (asked == transfer.inFlight.end())
         return std::nullopt; // answered twice (asked again after a silence)
     const uint64_t expected = std::min<uint64_t>(ChunkBytes, file.size() - chunk.offset());
     if (bytes.size() != expected)
-        return fail(chunk.sha256(), file.field() + ": the coordinator sent "
-                                            + std::to_string(bytes.size()) + " bytes at offset "
-                                            + std::to_string(chunk.offset()) + " of "
-                                            + file.path() + ", not "
-                                            + std::to_string(expected));
+        return fail(chunk.sha256(),
+                    file.field() + ": the coordinator sent " + std::to_string(bytes.size())
+                            + " bytes at offset " + std::to_string(chunk.offset()) + " of "
+                            + file.path() + ", not " + std::to_string(expected));
     if (common::Result written = m_cache.write(chunk.sha256(), chunk.offset(), bytes); !written)
         return fail(chunk.sha256(), file.field() + ": " + written.error().message());
     transfer.inFlight.erase(asked);

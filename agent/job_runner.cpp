@@ -33,10 +33,14 @@ std::string lastLine(const std::string& path)
     return last.size() > 300 ? last.substr(last.size() - 300) : last;
 }
 
-std::string megabytes(uint64_t bytes)
+std::string sizeOf(uint64_t bytes)
 {
     char text[32];
-    std::snprintf(text, sizeof text, "%.1f MB", double(bytes) / 1e6);
+    if (bytes < 1000)
+        std::snprintf(text, sizeof text, "%llu bytes", static_cast<unsigned long long>(bytes));
+    else
+        std::snprintf(text, sizeof text, bytes < 1000000 ? "%.1f kB" : "%.1f MB",
+                      double(bytes) / (bytes < 1000000 ? 1e3 : 1e6));
     return text;
 }
 
@@ -121,8 +125,7 @@ void JobRunner::recordLog(const wire::Assign& assign, int level, const std::stri
     wire::Log& line = *record.mutable_log();
     line.set_level(level);
     line.set_text(text);
-    line.set_time(std::chrono::duration<double>(
-                          std::chrono::system_clock::now().time_since_epoch())
+    line.set_time(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
                           .count());
     line.set_line(AgentLinesFrom
                   + ++m_agentLines[{ assign.job(), assign.attempt(), assign.rank() }]);
@@ -159,7 +162,7 @@ std::set<std::string> JobRunner::locateData(wire::Assign& assign)
         auto confined = cluster::confineToRoots(file.path(), m_options.dataRoots);
         if (confined && m_cache->holds(file.path(), file))
             continue; // its own copy, the same bytes
-        const std::string why = !confined ? "outside this agent's data roots"
+        const std::string why = !confined              ? "outside this agent's data roots"
                 : std::filesystem::exists(file.path()) ? "differs from the coordinator's"
                                                        : "not on this machine";
         if (std::string cached = m_cache->find(file); !cached.empty()) {
@@ -186,7 +189,7 @@ std::set<std::string> JobRunner::locateData(wire::Assign& assign)
         }
         recordLog(assign, 1,
                   file.field() + ": " + file.path() + " is " + why + "; receiving it from the "
-                          + "coordinator (" + megabytes(file.size()) + ")");
+                          + "coordinator (" + sizeOf(file.size()) + ")");
         missing.insert(file.sha256());
     }
     return missing;
@@ -201,9 +204,9 @@ void JobRunner::assign(const wire::Assign& received, std::span<const std::string
             / ("rank-" + std::to_string(assign.rank()));
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    common::Result written =
-            ec ? common::Error(common::ErrorKind::Io, dir.string() + ": " + ec.message())
-               : common::Result();
+    common::Result written = ec
+            ? common::Error(common::ErrorKind::Io, dir.string() + ": " + ec.message())
+            : common::Result();
     if (written && assign.resume()) {
         written = payloads.empty()
                 ? common::Error(common::ErrorKind::InvalidInput, "a resume without its checkpoint")
@@ -276,10 +279,10 @@ void JobRunner::dataChunk(const wire::DataChunk& chunk, std::string_view bytes)
             if (file.sha256() == done->file.sha256())
                 file.set_local_path(done->path);
         char rate[64];
-        std::snprintf(rate, sizeof rate, " in %.1f s (%.0f MB/s)", done->seconds,
+        std::snprintf(rate, sizeof rate, " in %.2f s (%.0f MB/s)", done->seconds,
                       double(done->file.size()) / 1e6 / std::max(done->seconds, 1e-3));
         recordLog(waiting->assign, 1,
-                  done->file.field() + ": received " + megabytes(done->file.size()) + rate
+                  done->file.field() + ": received " + sizeOf(done->file.size()) + rate
                           + ", checked and cached");
         if (waiting->missing.empty()) {
             ready.push_back(std::move(*waiting));

@@ -60,8 +60,8 @@ wire::DataChunk DataOffer::serve(const wire::FetchData& fetch, std::string& byte
         error = errno;
     size_t done = 0;
     while (fd >= 0 && done < length) {
-        const ssize_t n = ::pread(fd, bytes.data() + done, length - done,
-                                  off_t(fetch.offset() + done));
+        const ssize_t n =
+                ::pread(fd, bytes.data() + done, length - done, off_t(fetch.offset() + done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

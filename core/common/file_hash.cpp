@@ -14,7 +14,8 @@ namespace ts::common {
 
 Expected<FileIdentity> identityOf(const std::string& path)
 {
-    struct stat info {};
+    struct stat info
+    {};
     if (::stat(path.c_str(), &info) != 0)
         return Error(errno == ENOENT ? ErrorKind::NotFound : ErrorKind::Io,
                      path + ": " + std::strerror(errno));
@@ -58,7 +59,8 @@ Expected<std::string> FileHashMemo::sha256(const std::string& path)
 {
     auto identity = identityOf(path);
     TS_TRY(identity);
-    if (auto known = m_known.find(path); known != m_known.end() && known->second.identity == *identity)
+    if (auto known = m_known.find(path);
+        known != m_known.end() && known->second.identity == *identity)
         return known->second.sha256;
     auto hash = sha256OfFile(path);
     TS_TRY(hash);

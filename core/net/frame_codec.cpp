@@ -121,8 +121,8 @@ common::Result checkData(const wire::Header& header, const std::vector<std::stri
             || header.fetch_data().length() > MaxDataChunkBytes)
             return refuse("fetch_data: asks for " + bytes(header.fetch_data().length()) + " with "
                           + std::to_string(payloads.size())
-                          + " payload frames; a fetch asks for 1 to "
-                          + bytes(MaxDataChunkBytes) + " with none");
+                          + " payload frames; a fetch asks for 1 to " + bytes(MaxDataChunkBytes)
+                          + " with none");
         return {};
     }
     const size_t expected = header.data_chunk().error().empty() ? 1 : 0;

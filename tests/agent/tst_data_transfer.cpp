@@ -105,7 +105,8 @@ private slots:
         QCOMPARE(*memo.sha256(path), *common::sha256OfFile(path));
         writeFile(path, "abcd"); // another size: hashed again
         QCOMPARE(*memo.sha256(path), *common::sha256OfFile(path));
-        QVERIFY(*memo.sha256(path) != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        QVERIFY(*memo.sha256(path)
+                != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         QCOMPARE(common::sha256OfFile(dir.filePath("none").toStdString()).error().kind(),
                  common::ErrorKind::NotFound);
     }
@@ -188,13 +189,18 @@ private slots:
         QTest::addColumn<QString>("fault");
         QTest::addColumn<QString>("expected");
         QTest::newRow("file changed on the coordinator")
-                << "changed" << "changed on the coordinator after the job started";
+                << "changed"
+                << "changed on the coordinator after the job started";
         QTest::newRow("file removed on the coordinator")
-                << "removed" << "went away on the coordinator after the job started";
+                << "removed"
+                << "went away on the coordinator after the job started";
         QTest::newRow("a hash the coordinator never offered")
-                << "unknown" << "the coordinator offers no file with SHA-256";
-        QTest::newRow("a chunk cut short") << "short" << "bytes at offset 0";
-        QTest::newRow("bytes damaged on the way") << "damaged" << "has SHA-256";
+                << "unknown"
+                << "the coordinator offers no file with SHA-256";
+        QTest::newRow("a chunk cut short") << "short"
+                                           << "bytes at offset 0";
+        QTest::newRow("bytes damaged on the way") << "damaged"
+                                                  << "has SHA-256";
     }
     void failedTransfersSayWhyAndCacheNothing()
     {
@@ -248,7 +254,7 @@ private slots:
         const auto ended = pump(transfers, offer, Clock::now());
         QCOMPARE(ended.size(), size_t(1));
         QVERIFY((*cache)->holds(source, file)); // the agent's own copy, if it had this one
-        { // a byte of the cached copy rots; same size
+        {                                       // a byte of the cached copy rots; same size
             std::fstream rot(ended[0].path, std::ios::in | std::ios::out | std::ios::binary);
             rot.seekp(100);
             rot.put('\x5a' ^ char(readFile(ended[0].path)[100]));

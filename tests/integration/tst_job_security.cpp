@@ -196,6 +196,9 @@ private slots:
             net::loadKeyPair(dir.filePath("keys").toStdString(), "agent")->publicKey
         };
         options.storePath = storePath;
+        // What is tested is what the agent itself lets a job read: the coordinator sends it no
+        // files (with delivery on it would send its own copy, tst_integration_data_delivery).
+        options.deliverData = false;
         auto server = cluster::CoordinatorServer::start(options);
         QVERIFY(server);
         QProcess agent;

@@ -71,6 +71,18 @@ private slots:
         QCOMPARE(decoded->payloads.size(), size_t(1));
         QCOMPARE(decoded->payloads[0].size(), size_t(24));
         QCOMPARE(decoded->header.tensor().name(), std::string("dense1.weight"));
+
+        wire::Header chunk;
+        chunk.set_type(wire::DATA_CHUNK);
+        chunk.mutable_data_chunk()->set_sha256(std::string(64, 'f'));
+        chunk.mutable_data_chunk()->set_offset(1 << 20);
+        const std::string bytes(1000, 'x');
+        const std::string_view chunkPayloads[] = { bytes };
+        const std::vector<std::string> chunkFrames = net::encode(chunk, chunkPayloads);
+        auto received = net::decode(views(chunkFrames));
+        QVERIFY2(received, received ? "" : received.error().message().c_str());
+        QCOMPARE(received->header.data_chunk().offset(), uint64_t(1 << 20));
+        QCOMPARE(received->payloads[0], std::string_view(bytes));
     }
 
     void refusesMalformedMessages_data()
@@ -144,6 +156,36 @@ private slots:
         QTest::newRow("two checkpoints naming one payload")
                 << records({ 0, 0 }, false)
                 << "records: the checkpoint of record 6 names payload 0 of 1, taken";
+        // Data delivery: the tensor message turned into a data chunk or a fetch.
+        const auto dataChunk = [](const std::string& error) {
+            return Mutation([error](auto& f) {
+                wire::Header h = headerOf(f);
+                h.set_type(wire::DATA_CHUNK);
+                h.mutable_data_chunk()->set_sha256(std::string(64, 'a'));
+                h.mutable_data_chunk()->set_error(error);
+                f[0] = h.SerializeAsString();
+            });
+        };
+        QTest::newRow("a data chunk with a refusal and bytes")
+                << dataChunk("gone") << "data_chunk: 1 payload frames, an error has none";
+        const auto fetch = [](uint32_t length) {
+            return Mutation([length](auto& f) {
+                wire::Header h = headerOf(f);
+                h.set_type(wire::FETCH_DATA);
+                h.mutable_fetch_data()->set_length(length);
+                h.clear_payload_sizes();
+                f[0] = h.SerializeAsString();
+                f.resize(1);
+            });
+        };
+        QTest::newRow("a fetch of nothing")
+                << fetch(0)
+                << "fetch_data: asks for 0 bytes with 0 payload frames; a fetch asks for 1 to "
+                   "16777216 bytes with none";
+        QTest::newRow("a fetch over the chunk limit")
+                << fetch((16u << 20) + 1)
+                << "fetch_data: asks for 16777217 bytes with 0 payload frames; a fetch asks for 1 "
+                   "to 16777216 bytes with none";
         QTest::newRow("too many frames") << Mutation([](auto& f) { f.resize(65, std::string()); })
                                          << "65 frames, more than the limit of 64";
         QTest::newRow("a header over the limit")
