@@ -56,6 +56,7 @@ bool DataCache::holds(const std::string& path, const wire::DataFile& file)
     auto identity = common::identityOf(path);
     if (!identity || identity->size != file.size())
         return false;
+    std::lock_guard lock(m_hashesMutex);
     auto hash = m_hashes.sha256(path);
     return hash && *hash == file.sha256();
 }
@@ -113,7 +114,7 @@ common::Result DataCache::write(const std::string& sha256, uint64_t offset, std:
     return {};
 }
 
-common::Expected<std::string> DataCache::finish(const wire::DataFile& file)
+common::Result DataCache::close(const wire::DataFile& file)
 {
     const auto receiving = m_receiving.find(file.sha256());
     if (receiving == m_receiving.end())
@@ -121,23 +122,41 @@ common::Expected<std::string> DataCache::finish(const wire::DataFile& file)
     const int fd = receiving->second;
     m_receiving.erase(receiving);
     const bool synced = ::fsync(fd) == 0;
+    const int error = errno;
     ::close(fd);
+    if (synced)
+        return {};
+    std::error_code ec;
+    std::filesystem::remove(pathOf(file.sha256()) + ".part", ec);
+    return Error(ErrorKind::Io,
+                 file.field() + ": the copy of " + file.path()
+                         + " received from the coordinator could not be written to disk: "
+                         + std::strerror(error));
+}
+
+common::Expected<std::string> DataCache::keep(const wire::DataFile& file)
+{
     const std::string part = pathOf(file.sha256()) + ".part";
     auto hash = common::sha256OfFile(part);
     std::error_code ec;
-    if (!synced || !hash || *hash != file.sha256()) {
+    if (!hash || *hash != file.sha256()) {
         std::filesystem::remove(part, ec);
-        return Error(
-                ErrorKind::Io,
-                file.field() + ": the copy of " + file.path() + " received from the coordinator "
-                        + (!synced         ? "could not be written to disk"
-                                   : !hash ? "cannot be read back: " + hash.error().message()
-                                           : "has SHA-256 " + *hash + ", not " + file.sha256()));
+        return Error(ErrorKind::Io,
+                     file.field() + ": the copy of " + file.path()
+                             + " received from the coordinator "
+                             + (!hash ? "cannot be read back: " + hash.error().message()
+                                      : "has SHA-256 " + *hash + ", not " + file.sha256()));
     }
     std::filesystem::rename(part, pathOf(file.sha256()), ec);
     if (ec)
         return Error(ErrorKind::Io, part + ": " + ec.message());
     return pathOf(file.sha256());
+}
+
+common::Expected<std::string> DataCache::finish(const wire::DataFile& file)
+{
+    TS_TRY(close(file));
+    return keep(file);
 }
 
 void DataCache::abandon(const std::string& sha256)

@@ -8,7 +8,10 @@
 // is hashed again when first used (then remembered while its size and time stay): one damaged on
 // disk is removed and fetched anew instead of being trained on.
 //
-// THREAD SAFETY: the agent client's thread only.
+// THREAD SAFETY: holds(), find() and keep() -- the ones that read whole files -- may run on other
+// threads (the agent hashes off its control thread, whose heartbeats must not wait on a
+// gigabyte); keep() of a file must not overlap its begin(). The rest is the agent client's
+// thread's.
 #pragma once
 
 #include "common/file_hash.h"
@@ -17,6 +20,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -38,9 +42,13 @@ public:
     std::string find(const wire::DataFile& file);
 
     // Receiving `file`: begin() makes its .part file of the full size, write() puts a chunk at
-    // its offset, finish() checks the hash and moves the file into the cache, returning its path.
+    // its offset, close() writes it to disk once all came, and keep() checks the hash and moves
+    // the file into the cache, returning its path (on failure the .part is removed).
+    // finish() is close() then keep().
     common::Result begin(const wire::DataFile& file);
     common::Result write(const std::string& sha256, uint64_t offset, std::string_view bytes);
+    common::Result close(const wire::DataFile& file);
+    common::Expected<std::string> keep(const wire::DataFile& file);
     common::Expected<std::string> finish(const wire::DataFile& file);
     // Gives up on a file being received (its .part is removed).
     void abandon(const std::string& sha256);
@@ -50,6 +58,7 @@ private:
     std::string pathOf(const std::string& sha256) const { return m_folder + "/" + sha256; }
 
     std::string m_folder;
+    std::mutex m_hashesMutex; // guards m_hashes
     common::FileHashMemo m_hashes;
     std::map<std::string, int> m_receiving; // SHA-256 -> the open .part file
 };

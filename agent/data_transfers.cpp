@@ -62,7 +62,7 @@ std::vector<wire::FetchData> DataTransfers::requests(Clock::time_point now)
 
 DataTransfers::Done DataTransfers::fail(const std::string& sha256, std::string error)
 {
-    Done done { m_transfers.at(sha256).file, {}, std::move(error), 0 };
+    Done done { m_transfers.at(sha256).file, std::move(error), 0 };
     drop(sha256);
     return done;
 }
@@ -94,13 +94,10 @@ DataTransfers::receive(const wire::DataChunk& chunk, std::string_view bytes, Clo
     transfer.received += bytes.size();
     if (transfer.received < file.size())
         return std::nullopt;
-    Done done { file, {}, {}, std::chrono::duration<double>(now - transfer.started).count() };
+    Done done { file, {}, std::chrono::duration<double>(now - transfer.started).count() };
     m_transfers.erase(found);
-    auto path = m_cache.finish(done.file);
-    if (path)
-        done.path = std::move(*path);
-    else
-        done.error = path.error().message();
+    if (common::Result closed = m_cache.close(done.file); !closed)
+        done.error = closed.error().message();
     return done;
 }
 

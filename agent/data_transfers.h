@@ -46,16 +46,16 @@ public:
     // The chunks to ask for now.
     std::vector<wire::FetchData> requests(Clock::time_point now);
 
-    // A file that arrived whole and checked (its cached path), or whose transfer failed.
+    // A file that arrived whole (on disk, not yet checked: DataCache::keep() checks it and
+    // moves it into the cache), or whose transfer failed.
     struct Done
     {
         wire::DataFile file;
-        std::string path;  // empty on failure
-        std::string error; // why it failed
+        std::string error; // why it failed; empty when it arrived
         double seconds = 0;
     };
     // Stores a chunk; the file once it is complete, or the failure (the coordinator's refusal,
-    // a chunk of the wrong size, a disk error, a hash that does not match).
+    // a chunk of the wrong size, a disk error).
     std::optional<Done> receive(const wire::DataChunk& chunk, std::string_view bytes,
                                 Clock::time_point now);
 

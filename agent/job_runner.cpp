@@ -33,17 +33,6 @@ std::string lastLine(const std::string& path)
     return last.size() > 300 ? last.substr(last.size() - 300) : last;
 }
 
-std::string sizeOf(uint64_t bytes)
-{
-    char text[32];
-    if (bytes < 1000)
-        std::snprintf(text, sizeof text, "%llu bytes", static_cast<unsigned long long>(bytes));
-    else
-        std::snprintf(text, sizeof text, bytes < 1000000 ? "%.1f kB" : "%.1f MB",
-                      double(bytes) / (bytes < 1000000 ? 1e3 : 1e6));
-    return text;
-}
-
 // The agent's own lines in a rank's part of the job log are numbered from here, after any the
 // rank itself could write: a replayed line is still stored once.
 constexpr int64_t AgentLinesFrom = int64_t(1) << 29;
@@ -154,47 +143,6 @@ void JobRunner::endUnstarted(const wire::Assign& assign, const std::string& stat
     recordExit(assign, status == "cancelled" ? 0 : 1, error);
 }
 
-std::set<std::string> JobRunner::locateData(wire::Assign& assign)
-{
-    std::set<std::string> missing;
-    const auto now = std::chrono::steady_clock::now();
-    for (wire::DataFile& file : *assign.mutable_data_files()) {
-        auto confined = cluster::confineToRoots(file.path(), m_options.dataRoots);
-        if (confined && m_cache->holds(file.path(), file))
-            continue; // its own copy, the same bytes
-        const std::string why = !confined              ? "outside this agent's data roots"
-                : std::filesystem::exists(file.path()) ? "differs from the coordinator's"
-                                                       : "not on this machine";
-        if (std::string cached = m_cache->find(file); !cached.empty()) {
-            file.set_local_path(cached);
-            recordLog(assign, 1,
-                      file.field() + ": " + file.path() + " is " + why + "; using the copy cached "
-                              + "from the coordinator (SHA-256 " + file.sha256().substr(0, 12)
-                              + "...)");
-            continue;
-        }
-        if (!m_transfers.receiving(file.sha256())) {
-            if (common::Result wanted = m_transfers.want(file, now); !wanted) {
-                endUnstarted(assign, "failed", file.field() + ": " + wanted.error().message());
-                return { "" }; // ended
-            }
-            if (file.size() == 0) { // no chunk to ask for: an empty file is whole at once
-                m_transfers.drop(file.sha256());
-                (void)m_cache->begin(file);
-                if (auto path = m_cache->finish(file)) {
-                    file.set_local_path(*path);
-                    continue;
-                }
-            }
-        }
-        recordLog(assign, 1,
-                  file.field() + ": " + file.path() + " is " + why + "; receiving it from the "
-                          + "coordinator (" + sizeOf(file.size()) + ")");
-        missing.insert(file.sha256());
-    }
-    return missing;
-}
-
 void JobRunner::assign(const wire::Assign& received, std::span<const std::string_view> payloads)
 {
     wire::Assign assign = received;
@@ -216,13 +164,19 @@ void JobRunner::assign(const wire::Assign& received, std::span<const std::string
         recordExit(assign, 127, "cannot start the rank: " + written.error().message());
         return;
     }
-    std::set<std::string> missing = locateData(assign);
-    if (missing.count(""))
-        return; // ended: its data cannot be received
-    if (missing.empty())
+    if (assign.data_files_size() == 0) {
         startRank(assign, dir.string());
-    else
-        m_waiting.push_back({ std::move(assign), dir.string(), std::move(missing) });
+        return;
+    }
+    // Its data files are looked for off this thread (hashing a large file would hold up the
+    // heartbeats); poll() takes the answer.
+    Locating& locating = m_locating.emplace_back();
+    locating.located =
+            std::async(std::launch::async,
+                       [cache = m_cache.get(), roots = m_options.dataRoots,
+                        files = assign.data_files()] { return locateData(*cache, roots, files); });
+    locating.assign = std::move(assign);
+    locating.dir = dir.string();
 }
 
 void JobRunner::startRank(const wire::Assign& assign, const std::string& dirPath)
@@ -254,47 +208,6 @@ void JobRunner::startRank(const wire::Assign& assign, const std::string& dirPath
     m_ranks[*pid] = { assign, dir.string() };
 }
 
-std::vector<wire::FetchData> JobRunner::dataRequests(std::chrono::steady_clock::time_point now)
-{
-    return m_transfers.requests(now);
-}
-
-void JobRunner::dataChunk(const wire::DataChunk& chunk, std::string_view bytes)
-{
-    auto done = m_transfers.receive(chunk, bytes, std::chrono::steady_clock::now());
-    if (!done)
-        return;
-    std::vector<Waiting> ready;
-    for (auto waiting = m_waiting.begin(); waiting != m_waiting.end();) {
-        if (!waiting->missing.erase(done->file.sha256())) {
-            ++waiting;
-            continue;
-        }
-        if (!done->error.empty()) {
-            endUnstarted(waiting->assign, "failed", done->error);
-            waiting = m_waiting.erase(waiting);
-            continue;
-        }
-        for (wire::DataFile& file : *waiting->assign.mutable_data_files())
-            if (file.sha256() == done->file.sha256())
-                file.set_local_path(done->path);
-        char rate[64];
-        std::snprintf(rate, sizeof rate, " in %.2f s (%.0f MB/s)", done->seconds,
-                      double(done->file.size()) / 1e6 / std::max(done->seconds, 1e-3));
-        recordLog(waiting->assign, 1,
-                  done->file.field() + ": received " + sizeOf(done->file.size()) + rate
-                          + ", checked and cached");
-        if (waiting->missing.empty()) {
-            ready.push_back(std::move(*waiting));
-            waiting = m_waiting.erase(waiting);
-        } else {
-            ++waiting;
-        }
-    }
-    for (const Waiting& rank : ready)
-        startRank(rank.assign, rank.dir);
-}
-
 void JobRunner::cancel(int64_t job, int attempt, const std::string&)
 {
     for (auto waiting = m_waiting.begin(); waiting != m_waiting.end();) {
@@ -307,6 +220,9 @@ void JobRunner::cancel(int64_t job, int attempt, const std::string&)
         endUnstarted(assign, "cancelled", {});
         waiting = m_waiting.erase(waiting);
     }
+    for (Locating& locating : m_locating)
+        if (locating.assign.job() == job && (attempt == 0 || locating.assign.attempt() == attempt))
+            locating.cancelled = true; // ended once its data files are located
     // Transfers no rank waits for any more stop.
     std::set<std::string> wanted;
     for (const Waiting& waiting : m_waiting)
@@ -337,6 +253,7 @@ void JobRunner::rendezvous(const wire::Rendezvous& table)
 
 void JobRunner::poll()
 {
+    pollData();
     const auto now = std::chrono::steady_clock::now();
     for (auto& [pid, rank] : m_ranks)
         if (rank.cancelling && now - rank.cancelledAt > KillAfter)
@@ -366,7 +283,7 @@ void JobRunner::poll()
 
 uint32_t JobRunner::runningRanks() const
 {
-    return uint32_t(m_ranks.size() + m_waiting.size());
+    return uint32_t(m_ranks.size() + m_locating.size() + m_waiting.size());
 }
 
 std::vector<wire::RunningJob> JobRunner::runningJobs() const
@@ -374,6 +291,8 @@ std::vector<wire::RunningJob> JobRunner::runningJobs() const
     std::set<std::pair<int64_t, int>> jobs;
     for (const auto& [pid, rank] : m_ranks)
         jobs.insert({ rank.assign.job(), rank.assign.attempt() });
+    for (const Locating& locating : m_locating)
+        jobs.insert({ locating.assign.job(), locating.assign.attempt() });
     for (const Waiting& waiting : m_waiting)
         jobs.insert({ waiting.assign.job(), waiting.assign.attempt() });
     for (const auto& [job, sequence] : m_unacknowledgedExits)
@@ -391,7 +310,7 @@ common::Expected<cluster::RecordBatch> JobRunner::pendingRecords(size_t maxBytes
 {
     // An idle agent does not read its spool 20 times a second: only while ranks run, after one
     // exited, and once at start (records a previous run of the agent left).
-    if (!m_spoolMayHaveRecords && m_ranks.empty() && m_waiting.empty())
+    if (!m_spoolMayHaveRecords && m_ranks.empty() && m_locating.empty() && m_waiting.empty())
         return cluster::RecordBatch {};
     auto batch = m_spool->pending(maxBytes);
     if (batch && batch->records.records_size() == 0 && m_ranks.empty())

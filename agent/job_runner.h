@@ -10,7 +10,8 @@
 // The pipeline's data files: a rank reads the agent's own copy when it lies in the data roots and
 // matches the coordinator's (same SHA-256); otherwise the agent fetches the coordinator's into its
 // cache (agent/data_cache.h, agent/data_transfers.h) before it starts the rank, which then reads
-// the cached copy. The job's log says which, and how long the transfer took.
+// the cached copy. The job's log says which, and how long the transfer took. Whole files are
+// hashed on threads of their own (job_runner_data.cpp), never on the thread that heartbeats.
 //
 // A rank of a job of several waits for the rendezvous table, which the agent writes into its
 // folder (rendezvous.pb) when the coordinator sends it.
@@ -30,6 +31,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
@@ -77,12 +79,34 @@ private:
         bool cancelling = false;
     };
 
+    // Where a rank's data file is: its own copy (no local path), the cache's, or still to fetch.
+    struct Located
+    {
+        std::string cachedPath;
+        std::string why;      // why the agent's own copy does not do; empty when it does
+        bool missing = false; // to be fetched
+    };
+    // A rank whose data files are being looked for (hashed) off the control thread.
+    struct Locating
+    {
+        wire::Assign assign;
+        std::string dir;
+        std::future<std::vector<Located>> located;
+        bool cancelled = false;
+    };
     // A rank whose data files are still on their way from the coordinator.
     struct Waiting
     {
         wire::Assign assign;
         std::string dir;
         std::set<std::string> missing; // SHA-256 of the files it waits for
+    };
+    // A file that arrived whole, being checked against its hash off the control thread.
+    struct Checking
+    {
+        wire::DataFile file;
+        double seconds = 0;
+        std::future<common::Expected<std::string>> kept;
     };
 
     JobRunner(JobRunnerOptions options, std::unique_ptr<Spool> spool, int lockFd,
@@ -93,8 +117,18 @@ private:
     // Ends a rank that never started as the rank itself would: its run's end, then its exit.
     void endUnstarted(const wire::Assign& assign, const std::string& status,
                       const std::string& error);
-    // Points the rank's data files at copies it can read; the SHA-256 of those still missing.
-    std::set<std::string> locateData(wire::Assign& assign);
+    // Where each of `files` is (runs on a thread of its own; job_runner_data.cpp).
+    static std::vector<Located>
+    locateData(DataCache& cache, const std::vector<std::string>& roots,
+               const google::protobuf::RepeatedPtrField<wire::DataFile>& files);
+    // Points the rank's files at the copies found, starts fetching the missing ones, and starts
+    // the rank or lets it wait for them.
+    void useLocated(Locating& locating, const std::vector<Located>& located);
+    // A file's transfer ended: kept in the cache at `path`, or failed with `error`.
+    void fileEnded(const wire::DataFile& file, const std::string& path, const std::string& error,
+                   double seconds);
+    // Takes the answers of the threads that locate and check data files.
+    void pollData();
     void startRank(const wire::Assign& assign, const std::string& dir);
 
     JobRunnerOptions m_options;
@@ -103,7 +137,9 @@ private:
     std::map<pid_t, Rank> m_ranks;
     std::unique_ptr<DataCache> m_cache;
     DataTransfers m_transfers { *m_cache };
+    std::vector<Locating> m_locating; // after m_cache: their threads use it to the end
     std::vector<Waiting> m_waiting;
+    std::vector<Checking> m_checking;
     std::map<std::tuple<int64_t, int, int>, int64_t> m_agentLines; // by job, attempt, rank
     // Ranks that ended but whose exit the coordinator has not acknowledged yet, with the spool
     // sequence of that record: REGISTER still lists their jobs, so a coordinator that restarted

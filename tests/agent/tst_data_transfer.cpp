@@ -59,14 +59,23 @@ pipeline::PipelineSpec csvPipeline(const std::string& path)
     return *spec;
 }
 
-// Fetches until every transfer ended or `rounds` turns passed; `lose` drops an answer, `damage`
-// changes its bytes. The transfers that ended.
-std::vector<agent::DataTransfers::Done>
-pump(agent::DataTransfers& transfers, cluster::DataOffer& offer, Clock::time_point now,
-     int rounds = 1000, const std::function<bool(const wire::FetchData&)>& lose = {},
-     const std::function<void(std::string&)>& damage = {}, size_t* mostInFlight = nullptr)
+// A transfer as the agent ends it: the file kept in the cache (its path), or why not.
+struct Ended
 {
-    std::vector<agent::DataTransfers::Done> ended;
+    wire::DataFile file;
+    std::string path;
+    std::string error;
+};
+
+// Fetches until every transfer ended or `rounds` turns passed, and keeps what arrived; `lose`
+// drops an answer, `damage` changes its bytes.
+std::vector<Ended> pump(agent::DataTransfers& transfers, agent::DataCache& cache,
+                        cluster::DataOffer& offer, Clock::time_point now, int rounds = 1000,
+                        const std::function<bool(const wire::FetchData&)>& lose = {},
+                        const std::function<void(std::string&)>& damage = {},
+                        size_t* mostInFlight = nullptr)
+{
+    std::vector<Ended> ended;
     for (int round = 0; round < rounds; ++round) {
         const std::vector<wire::FetchData> asked = transfers.requests(now);
         if (mostInFlight)
@@ -80,8 +89,16 @@ pump(agent::DataTransfers& transfers, cluster::DataOffer& offer, Clock::time_poi
             const wire::DataChunk chunk = offer.serve(fetch, bytes);
             if (damage)
                 damage(bytes);
-            if (auto done = transfers.receive(chunk, bytes, now))
-                ended.push_back(*done);
+            auto done = transfers.receive(chunk, bytes, now);
+            if (!done)
+                continue;
+            Ended& end = ended.emplace_back(Ended { done->file, {}, done->error });
+            if (!done->error.empty())
+                continue;
+            if (auto kept = cache.keep(done->file))
+                end.path = *kept;
+            else
+                end.error = kept.error().message();
         }
     }
     return ended;
@@ -140,7 +157,8 @@ private slots:
         agent::DataTransfers transfers(**cache);
         QVERIFY(transfers.want(files[0], Clock::now()).ok());
         size_t mostInFlight = 0;
-        const auto ended = pump(transfers, offer, Clock::now(), 1000, {}, {}, &mostInFlight);
+        const auto ended =
+                pump(transfers, **cache, offer, Clock::now(), 1000, {}, {}, &mostInFlight);
         QCOMPARE(ended.size(), size_t(1));
         QVERIFY2(ended[0].error.empty(), ended[0].error.c_str());
         QVERIFY(mostInFlight <= agent::DataTransfers::Window);
@@ -169,7 +187,7 @@ private slots:
                 return false;
             return lost = true;
         };
-        QVERIFY(pump(transfers, offer, start, 1, loseOnce).empty());
+        QVERIFY(pump(transfers, **cache, offer, start, 1, loseOnce).empty());
         QVERIFY(transfers.requests(start + std::chrono::seconds(1)).empty()); // not yet
         const auto later = start + agent::DataTransfers::RetryAfter;
         const auto again = transfers.requests(later);
@@ -181,7 +199,9 @@ private slots:
         const auto done = transfers.receive(chunk, bytes, later);
         QVERIFY(done && done->error.empty());
         QVERIFY(!transfers.receive(chunk, bytes, later));
-        QVERIFY(readFile(done->path) == content);
+        auto kept = (*cache)->keep(done->file);
+        QVERIFY(kept);
+        QVERIFY(readFile(*kept) == content);
     }
 
     void failedTransfersSayWhyAndCacheNothing_data()
@@ -230,7 +250,7 @@ private slots:
         auto cache = agent::DataCache::open(dir.filePath("cache").toStdString());
         agent::DataTransfers transfers(**cache);
         QVERIFY(transfers.want(file, Clock::now()).ok());
-        const auto ended = pump(transfers, offer, Clock::now(), 1000, {}, damage);
+        const auto ended = pump(transfers, **cache, offer, Clock::now(), 1000, {}, damage);
         QCOMPARE(ended.size(), size_t(1));
         QVERIFY(ended[0].path.empty());
         QVERIFY2(ended[0].error.find(expected.toStdString()) != std::string::npos,
@@ -251,7 +271,7 @@ private slots:
         auto cache = agent::DataCache::open(dir.filePath("cache").toStdString());
         agent::DataTransfers transfers(**cache);
         QVERIFY(transfers.want(file, Clock::now()).ok());
-        const auto ended = pump(transfers, offer, Clock::now());
+        const auto ended = pump(transfers, **cache, offer, Clock::now());
         QCOMPARE(ended.size(), size_t(1));
         QVERIFY((*cache)->holds(source, file)); // the agent's own copy, if it had this one
         {                                       // a byte of the cached copy rots; same size
