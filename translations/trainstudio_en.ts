@@ -465,5 +465,21 @@
         <source>Waiting (ms)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Staleness of applied updates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Worker %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Steps stale</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Updates</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 </TS>

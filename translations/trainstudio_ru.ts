@@ -467,5 +467,21 @@
         <source>Waiting (ms)</source>
         <translation>Ожидание (мс)</translation>
     </message>
+    <message>
+        <source>Staleness of applied updates</source>
+        <translation>Устаревание применённых обновлений</translation>
+    </message>
+    <message>
+        <source>Worker %1</source>
+        <translation>Исполнитель %1</translation>
+    </message>
+    <message>
+        <source>Steps stale</source>
+        <translation>Устаревание, шагов</translation>
+    </message>
+    <message>
+        <source>Updates</source>
+        <translation>Обновления</translation>
+    </message>
 </context>
 </TS>

@@ -1,5 +1,6 @@
 #include "workers_view.h"
 
+#include "staleness_chart.h"
 #include "tr.h"
 
 #include "store/experiment_store.h"
@@ -49,16 +50,20 @@ WorkersView::WorkersView(QWidget* parent)
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
+    m_staleness = new StalenessChart;
+    m_staleness->hide();
     auto layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_title);
     layout->addWidget(m_view);
+    layout->addWidget(m_staleness);
     hide();
 }
 
 void WorkersView::clear()
 {
     m_model->removeRows(0, m_model->rowCount());
+    m_staleness->hide();
     hide();
 }
 
@@ -83,6 +88,7 @@ common::Result WorkersView::showRun(store::ExperimentStore& store, qint64 run)
         }
     m_model->removeRows(0, m_model->rowCount());
     if (workers.size() < 2 && staleness->counts.empty()) {
+        m_staleness->hide();
         hide();
         return {};
     }
@@ -106,6 +112,9 @@ common::Result WorkersView::showRun(store::ExperimentStore& store, qint64 run)
         row[Events]->setText(eventsOf[worker].join(QStringLiteral(", ")));
         m_model->appendRow(row);
     }
+    m_staleness->setVisible(!staleness->counts.empty());
+    if (!staleness->counts.empty())
+        m_staleness->setHistogram(staleness->counts);
     show();
     return {};
 }

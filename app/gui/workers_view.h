@@ -3,6 +3,8 @@
 // compute and waiting parts: ExperimentStore::stepTimes), the staleness of the updates a
 // parameter server applied for it (its histogram: how many updates were 0, 1, 2 ... steps
 // stale) and the run's events for it (straggler, worker lost), so a slow or lost worker shows.
+// Below the table, a parameter-server run's staleness histograms as a bar chart
+// (staleness_chart.h).
 //
 //     Worker | Step p50 | p90 | p99 ms | Data | Compute | Waiting | Staleness    | Events
 //     0      | 1.5      | 1.9 | 2.4    | 0.04 | 0.85    | 0.66    | 0: 290, 1: 3 |
@@ -29,6 +31,8 @@ class ExperimentStore;
 
 namespace ts::gui {
 
+class StalenessChart;
+
 class WorkersView final : public QWidget
 {
     Q_OBJECT
@@ -42,11 +46,13 @@ public:
     common::Result showRun(store::ExperimentStore& store, qint64 run);
     void clear();
     QStandardItemModel* model() const { return m_model; }
+    StalenessChart* stalenessChart() const { return m_staleness; }
 
 private:
     QStandardItemModel* m_model = nullptr;
     QTableView* m_view = nullptr;
     QLabel* m_title = nullptr;
+    StalenessChart* m_staleness = nullptr;
 };
 
 } // namespace ts::gui

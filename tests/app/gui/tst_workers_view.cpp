@@ -2,12 +2,16 @@
 // run of two workers, each one's step-time percentiles and parts, the staleness histogram of its
 // updates and its straggler or lost events, read from the store.
 #include "main_window.h"
+#include "staleness_chart.h"
 #include "workers_view.h"
 
 #include "store/experiment_store.h"
 
 #include <QStandardItemModel>
 #include <QTemporaryDir>
+#include <QtCharts/QBarCategoryAxis>
+#include <QtCharts/QBarSeries>
+#include <QtCharts/QBarSet>
 #include <QtTest/QTest>
 
 using ts::gui::WorkersView;
@@ -72,9 +76,29 @@ private slots:
         QCOMPARE(cell(1, WorkersView::Data), QString("0.50"));
         QCOMPARE(cell(1, WorkersView::Staleness), QString("0: 3"));
         QCOMPARE(cell(1, WorkersView::Events), QString("straggler"));
+        // The histograms as bars: a set per worker, a bar per staleness 0 .. 2.
+        const ts::gui::StalenessChart* chart = window.workersView()->stalenessChart();
+        QVERIFY(!chart->isHidden());
+        const QList<QBarSet*> sets = chart->series()->barSets();
+        QCOMPARE(sets.size(), 2);
+        QCOMPARE(sets[0]->label(), QString("Worker 0"));
+        QCOMPARE(sets[1]->label(), QString("Worker 1"));
+        const auto values = [](const QBarSet* set) {
+            QList<double> out;
+            for (int i = 0; i < set->count(); ++i)
+                out << set->at(i);
+            return out;
+        };
+        QCOMPARE(values(sets[0]), (QList<double> { 2, 1, 1 }));
+        QCOMPARE(values(sets[1]), (QList<double> { 3, 0, 0 }));
+        const auto axes = chart->chart()->axes(Qt::Horizontal);
+        QCOMPARE(axes.size(), 1);
+        QCOMPARE(static_cast<QBarCategoryAxis*>(axes[0])->categories(),
+                 (QStringList { "0", "1", "2" }));
         // Back to a run of one process: hidden again.
         QVERIFY(window.selectRun(m_single));
         QVERIFY(window.workersView()->isHidden());
+        QVERIFY(chart->isHidden());
     }
 
 private:
