@@ -8,6 +8,7 @@
 #include <QtCharts/QValueAxis>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ts::gui {
 
@@ -48,8 +49,15 @@ void StalenessChart::setHistogram(const std::map<int, std::vector<int64_t>>& cou
     for (size_t s = 0; s < width; ++s)
         steps->append(QString::number(s));
     steps->setTitleText(Tr::tr("Steps stale"));
+    // Whole numbers of updates: ticks every 1, 2 or 5 times a power of ten, at most about 5.
+    double step = 1;
+    while (double(highest) / step > 5)
+        step *= (QString::number(step).startsWith('2') ? 2.5 : 2);
     auto updates = new QValueAxis;
-    updates->setRange(0, double(highest));
+    updates->setRange(0, std::ceil(double(highest) / step) * step);
+    updates->setTickType(QValueAxis::TicksDynamic);
+    updates->setTickAnchor(0);
+    updates->setTickInterval(step);
     updates->setLabelFormat(QStringLiteral("%d"));
     updates->setTitleText(Tr::tr("Updates"));
     chart->addAxis(steps, Qt::AlignBottom);
