@@ -288,6 +288,8 @@ int runRankProcess(const RankProcessOptions& options, const std::atomic<bool>& c
     auto outcome = train::runPipelineWith(*spec, run, recorder, &log);
     if (!outcome)
         return fail(outcome.error());
+    if (auto* allReduce = dynamic_cast<train::AllReduceStrategy*>(strategy.get()))
+        (void)recorder.log(1, "gradients summed by " + allReduce->path());
     (void)recorder.log(1,
                        "run " + std::to_string(assign.run()) + " "
                                + store::toString(outcome->status) + " after "

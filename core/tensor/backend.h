@@ -190,6 +190,25 @@ public:
     //   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
     virtual void adamStep(Tensor& weights, const Tensor& grad, Tensor& m, Tensor& v,
                           const AdamOptions& options) = 0;
+
+    // --- collectives across devices (optional: NCCL on CUDA) --------------------------------
+    // A group of `ranks` devices, one per rank, that sum buffers among themselves without the
+    // host. The backends without (the CPU; CUDA where libnccl.so.2 cannot be loaded) say why not
+    // in collectivesMissing(); the data-parallel strategy then sums through host memory.
+    // Rank 0 makes the group's id (makeCollectiveId), hands it to the others over the data
+    // plane, and every rank joins with it; the calls return an empty string or the reason.
+    virtual std::string collectivesMissing() const { return "the " + name() + " has none"; }
+    virtual std::string makeCollectiveId(std::string& /*id*/) { return collectivesMissing(); }
+    virtual std::string joinCollective(const std::string& /*id*/, int /*rank*/, int /*ranks*/)
+    {
+        return collectivesMissing();
+    }
+    // data (count floats allocated by this backend) = its sum over the group, queued after the
+    // ops before it like any op; synchronize() waits for it.
+    virtual std::string allReduceSum(float* /*data*/, size_t /*count*/)
+    {
+        return collectivesMissing();
+    }
 };
 
 } // namespace ts::tensor

@@ -4,6 +4,8 @@
 #include "dist/ring_allreduce.h"
 #include "nn/optimizer.h"
 #include "nn/sequential.h"
+#include "tensor/backend.h"
+#include "train/device_allreduce.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -60,6 +62,9 @@ struct AllReduceStrategy::Private
     bool stopping = false;
     std::optional<Error> failure;
     double waitedSeconds = 0;
+    // GPU ranks that all have NCCL: gradients are summed on the devices instead.
+    std::unique_ptr<DeviceAllReduce> device;
+    std::string devicePath; // what summed the gradients, for the log
 
     Private(dist::DataPlane& plane, size_t bucketBytes, std::chrono::milliseconds timeout)
         : plane(plane)
@@ -100,6 +105,13 @@ struct AllReduceStrategy::Private
         const auto found = slotsOfLayer.find(&layer);
         if (found == slotsOfLayer.end())
             return;
+        if (device) { // queued on the device after the kernels that wrote the gradient
+            for (const Slot& slot : found->second)
+                if (Result reduced = device->reduce(slot.parameter->grad, weight);
+                    !reduced && !failure)
+                    failure = std::move(reduced).error();
+            return;
+        }
         for (const Slot& slot : found->second) {
             Bucket& bucket = buckets[slot.bucket];
             const tensor::Tensor& grad = slot.parameter->grad;
@@ -146,6 +158,11 @@ size_t AllReduceStrategy::bucketCount() const
     return d->buckets.size();
 }
 
+std::string AllReduceStrategy::path() const
+{
+    return d->devicePath;
+}
+
 double AllReduceStrategy::communicationSeconds() const
 {
     return d->waitedSeconds;
@@ -175,8 +192,24 @@ Result AllReduceStrategy::begin(nn::Sequential& model, nn::Optimizer& /*optimize
         }
     }
     d->model = &model;
+    d->failure.reset();
+    d->device.reset();
+    d->devicePath = "ring all-reduce through host memory";
+    if (!d->slotsOfLayer.empty()) {
+        tensor::Backend& backend =
+                d->slotsOfLayer.begin()->second.front().parameter->grad.backend();
+        std::string why;
+        auto device = DeviceAllReduce::join(d->plane, backend, d->timeout, &why);
+        TS_TRY(device);
+        d->device = std::move(*device);
+        if (d->device)
+            d->devicePath = "NCCL all-reduce on the GPUs";
+        else if (backend.kind() == tensor::DeviceKind::Cuda)
+            d->devicePath += " (" + why + ")";
+    }
     model.setAfterLayerBackward([this](nn::Layer& layer) { d->gradientsOf(layer); });
-    d->thread = std::thread([this] { d->communicate(); });
+    if (!d->device)
+        d->thread = std::thread([this] { d->communicate(); });
     return {};
 }
 
@@ -194,6 +227,16 @@ void AllReduceStrategy::beginStep(const StepInfo& step)
 Result AllReduceStrategy::update(const StepInfo& step, const std::function<void()>& applyLocally)
 {
     const auto started = Clock::now();
+    if (d->device) {
+        const Result finished = d->device->finish();
+        d->waitedSeconds += std::chrono::duration<double>(Clock::now() - started).count();
+        if (d->failure)
+            return Error(*d->failure).wrap("all-reduce of the gradients");
+        if (!finished)
+            return Error(finished.error()).wrap("all-reduce of the gradients");
+        applyLocally();
+        return {};
+    }
     {
         std::unique_lock lock(d->mutex);
         for (const Bucket& bucket : d->buckets)

@@ -10,6 +10,10 @@
 // starts reducing it while the earlier layers are still back-propagating. Each gradient is
 // weighed by rows / globalRows on its way into the bucket (train/update_strategy.h).
 //
+// GPU ranks whose backends all have NCCL sum on the devices instead (train/device_allreduce.h):
+// each gradient is queued for an in-place NCCL all-reduce on the backend's stream as soon as the
+// backward pass has written it; no buckets, no host copies.
+//
 // @code
 //     AllReduceStrategy allReduce(plane);     // plane: connected, used only by the strategy now
 //     options.strategy = &allReduce;          // train/trainer.h
@@ -23,6 +27,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 namespace ts::dist {
 class DataPlane;
@@ -49,6 +54,9 @@ public:
 
     // How the parameters were grouped (after begin()), for tests and logs.
     size_t bucketCount() const;
+    // What sums the gradients (after begin()): "NCCL all-reduce on the GPUs", or "ring
+    // all-reduce through host memory" with, for a GPU rank, why not NCCL.
+    std::string path() const;
 
 private:
     struct Private;

@@ -123,6 +123,7 @@ CudaBackend::~CudaBackend()
     // Errors are ignored: at process exit the runtime may already be unloading.
     cudaSetDevice(m_device);
     cudaStreamSynchronize(m_stream.get());
+    leaveCollective();
 }
 
 void CudaBackend::makeCurrent() const

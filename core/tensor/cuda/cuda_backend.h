@@ -10,7 +10,8 @@
 //
 // The member functions are defined in three files: cuda_backend.cpp (device, memory, dense
 // layers, classification losses, SGD), cuda_backend_ops.cpp (element-wise ops, dropout, MSE,
-// Adam) and cuda_backend_cnn.cpp (im2col/col2im, pooling, batch norm). Reductions are
+// Adam), cuda_backend_cnn.cpp (im2col/col2im, pooling, batch norm) and cuda_collectives.cpp
+// (all-reduce across GPUs with NCCL). Reductions are
 // deterministic: the same inputs on the same GPU give the same bits on every run.
 //
 // Numerics: FP32 throughout. cuBLAS runs in CUBLAS_DEFAULT_MATH, which never rounds inputs to
@@ -118,8 +119,15 @@ public:
     void adamStep(Tensor& weights, const Tensor& grad, Tensor& m, Tensor& v,
                   const AdamOptions& options) override;
 
+    // collectives: NCCL, loaded at run time (cuda_collectives.cpp)
+    std::string collectivesMissing() const override;
+    std::string makeCollectiveId(std::string& id) override;
+    std::string joinCollective(const std::string& id, int rank, int ranks) override;
+    std::string allReduceSum(float* data, size_t count) override;
+
 private:
     CudaBackend(int device, bool streamOrdered, StreamPtr stream, BlasPtr blas, std::string name);
+    void leaveCollective() noexcept;
 
     void makeCurrent() const;
     // The tensor's device pointer, after checking that this backend allocated it.
@@ -143,6 +151,7 @@ private:
     BlasPtr m_blas;
     DeviceMemoryPtr m_scratch;
     size_t m_scratchBytes = 0;
+    void* m_collective = nullptr; // the ncclComm_t this backend joined, if any
 };
 
 } // namespace ts::tensor::cuda_impl

@@ -47,6 +47,7 @@ struct Trained
     int64_t steps = 0;
     double testAccuracy = 0;
     std::string failure;
+    std::string path; // what summed an all-reduce rank's gradients
 };
 
 // How a data-parallel job trains, for every rank of it.
@@ -58,6 +59,7 @@ struct Job
     int servers = 0; // parameter servers (the last ranks); 0 = all-reduce
     std::vector<dist::ConsistencyPhase> consistency { dist::ConsistencyPhase {} };
     size_t bucketBytes = 1 << 20;
+    bool gpus = false; // rank r on CUDA device r (the single worker on device 0)
     std::vector<int64_t> hidden { 32, 16 };
     std::chrono::milliseconds timeout { 30000 };
 };
@@ -75,7 +77,18 @@ std::unique_ptr<nn::Sequential> buildModel(tensor::Backend& backend, const data:
 Trained trainOne(const data::Dataset& data, const data::Dataset* test, const Job& job,
                  dist::DataPlane* plane)
 {
-    auto backend = tensor::createCpuBackend(1);
+    std::unique_ptr<tensor::Backend> backend;
+    if (job.gpus) {
+        auto cuda = tensor::createCudaBackend(plane ? plane->rank() : 0);
+        if (!cuda) {
+            Trained failed;
+            failed.failure = cuda.error().message();
+            return failed;
+        }
+        backend = std::move(*cuda);
+    } else {
+        backend = tensor::createCpuBackend(1);
+    }
     auto model = buildModel(*backend, data, job);
     train::TrainOptions options { job.epochs, job.batchSize, Seed, job.optimizer, 5 };
     std::unique_ptr<train::UpdateStrategy> strategy;
@@ -104,6 +117,8 @@ Trained trainOne(const data::Dataset& data, const data::Dataset* test, const Job
         out.failure = summary.failure->message();
     for (const auto& [name, tensor] : nn::parametersOf(*model))
         out.weights.push_back(tensor->toHost());
+    if (auto* allReduce = dynamic_cast<train::AllReduceStrategy*>(strategy.get()))
+        out.path = allReduce->path();
     return out;
 }
 
@@ -263,6 +278,53 @@ private slots:
         oneWorker.epochs = 0;
         auto untrained = trainOne(data, nullptr, oneWorker, nullptr);
         QVERIFY(testing::relativeError(single.weights[0], untrained.weights[0]) > 1e-3);
+    }
+
+    // CPU ranks have no device collectives: they agree to sum through host memory.
+    void cpuRanksSumThroughHostMemory()
+    {
+        const data::Dataset data = testing::separableRows(2 * 8 * 4);
+        Job job;
+        job.optimizer = testing::optimizerNamed("sgd");
+        const std::vector<Trained> ranked = trainRanks(data, nullptr, job, 2);
+        QCOMPARE(int(ranked.size()), 2);
+        for (const Trained& rank : ranked) {
+            QVERIFY2(rank.failure.empty(), rank.failure.c_str());
+            QCOMPARE(rank.path, std::string("ring all-reduce through host memory"));
+        }
+    }
+
+    // GPU ranks with NCCL sum on the devices and still equal one worker with 2x the batch.
+    void gpuRanksSumWithNcclAndEqualOneWorker()
+    {
+        auto gpus = tensor::listCudaDevices();
+        if (!gpus || gpus->size() < 2)
+            QSKIP(qPrintable(
+                    QString("needs two GPUs, one per rank (NCCL refuses two ranks of a group on "
+                            "one device); this machine has %1")
+                            .arg(gpus ? QString::number(gpus->size())
+                                      : QString::fromStdString(gpus.error().message()))));
+        const data::Dataset data = testing::separableRows(2 * 8 * 20);
+        Job job;
+        job.optimizer = testing::optimizerNamed("adam");
+        job.gpus = true;
+        Job oneWorker = job;
+        oneWorker.batchSize = 2 * job.batchSize;
+        const Trained single = trainOne(data, nullptr, oneWorker, nullptr);
+        QVERIFY2(single.failure.empty(), single.failure.c_str());
+        const std::vector<Trained> ranked = trainRanks(data, nullptr, job, 2);
+        QCOMPARE(int(ranked.size()), 2);
+        for (const Trained& rank : ranked) {
+            QVERIFY2(rank.failure.empty(), rank.failure.c_str());
+            QCOMPARE(rank.path, std::string("NCCL all-reduce on the GPUs"));
+            QCOMPARE(rank.steps, int64_t(20));
+            for (size_t t = 0; t < single.weights.size(); ++t) {
+                QVERIFY(rank.weights[t] == ranked[0].weights[t]);
+                const double error = testing::relativeError(rank.weights[t], single.weights[t]);
+                QVERIFY2(error <= 1e-5,
+                         qPrintable(QString("tensor %1: relative error %2").arg(t).arg(error)));
+            }
+        }
     }
 
     // Async and SSP on Fashion-MNIST (2 workers, 1 server, an MLP): test accuracy within 1 point

@@ -81,9 +81,15 @@ private slots:
         QTest::addColumn<int>("micro");
         QTest::addColumn<QString>("optimizer");
         QTest::addColumn<int>("epochs");
-        QTest::newRow("2 stages, 4 micro-batches, sgd, 20 steps") << 2 << 4 << "sgd" << 1;
-        QTest::newRow("3 stages, 2 micro-batches, adam, 20 steps") << 3 << 2 << "adam" << 1;
-        QTest::newRow("4 stages, 8 micro-batches, sgd, 2 epochs") << 4 << 8 << "sgd" << 2;
+        QTest::addColumn<bool>("gpu");
+        QTest::newRow("2 stages, 4 micro-batches, sgd, 20 steps") << 2 << 4 << "sgd" << 1 << false;
+        QTest::newRow("3 stages, 2 micro-batches, adam, 20 steps")
+                << 3 << 2 << "adam" << 1 << false;
+        QTest::newRow("4 stages, 8 micro-batches, sgd, 2 epochs") << 4 << 8 << "sgd" << 2 << false;
+        // Stages on one GPU (each its own backend and stream), against the unsplit network there.
+        QTest::newRow("GPU: 2 stages, 4 micro-batches, adam") << 2 << 4 << "adam" << 1 << true;
+        QTest::newRow("GPU: 3 stages, 2 micro-batches, sgd, 2 epochs")
+                << 3 << 2 << "sgd" << 2 << true;
     }
     void equalsTheUnsplitNetwork()
     {
@@ -91,11 +97,21 @@ private slots:
         QFETCH(int, micro);
         QFETCH(QString, optimizer);
         QFETCH(int, epochs);
+        QFETCH(bool, gpu);
+        const auto makeBackend = [gpu]() -> std::unique_ptr<tensor::Backend> {
+            if (!gpu)
+                return tensor::createCpuBackend(1);
+            auto cuda = tensor::createCudaBackend(0);
+            return cuda ? std::move(*cuda) : nullptr;
+        };
+        if (gpu)
+            if (auto cuda = tensor::createCudaBackend(0); !cuda)
+                QSKIP(qPrintable("no GPU: " + QString::fromStdString(cuda.error().message())));
         const data::Dataset train =
                 testing::separableRows(16 * 20 + 9, 20, 4, 3); // a short last batch
         const data::Dataset test = testing::separableRows(300, 20, 4, 4);
         // The unsplit network, batches of 16.
-        auto backend = tensor::createCpuBackend(1);
+        auto backend = makeBackend();
         auto whole = mlp(*backend);
         train::TrainOptions options { epochs, 16, Seed, testing::optimizerNamed(optimizer), 5 };
         train::Trainer trainer(*backend, *whole, options);
@@ -110,7 +126,7 @@ private slots:
         std::vector<std::thread> threads;
         for (int r = 0; r < stages; ++r)
             threads.emplace_back([&, r] {
-                auto own = tensor::createCpuBackend(1);
+                auto own = makeBackend();
                 auto model = mlp(*own);
                 const std::vector<size_t> firsts = *train::balanceStages(*model, stages);
                 train::PipelineOptions pipeline;
