@@ -2,11 +2,13 @@
 
 #include "dist/data_plane.h"
 #include "dist/ring_allreduce.h"
+#include "dist/shared_memory_allreduce.h"
 #include "nn/optimizer.h"
 #include "nn/sequential.h"
 #include "tensor/backend.h"
 #include "train/device_allreduce.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -64,12 +66,17 @@ struct AllReduceStrategy::Private
     double waitedSeconds = 0;
     // GPU ranks that all have NCCL: gradients are summed on the devices instead.
     std::unique_ptr<DeviceAllReduce> device;
+    // Ranks all on this machine: buckets are summed through shared memory instead of sockets.
+    bool sharedMemoryAllowed = true;
+    std::unique_ptr<dist::SharedMemoryAllReduce> sharedMemory;
     std::string devicePath; // what summed the gradients, for the log
 
-    Private(dist::DataPlane& plane, size_t bucketBytes, std::chrono::milliseconds timeout)
+    Private(dist::DataPlane& plane, size_t bucketBytes, std::chrono::milliseconds timeout,
+            bool sharedMemoryAllowed)
         : plane(plane)
         , bucketBytes(bucketBytes)
         , timeout(timeout)
+        , sharedMemoryAllowed(sharedMemoryAllowed)
     {}
 
     void communicate()
@@ -87,9 +94,12 @@ struct AllReduceStrategy::Private
                 stepOfBucket = step;
             }
             Bucket& bucket = buckets[index];
-            Result reduced = dist::ringAllReduce(
-                    plane, bucket.values,
-                    "g" + std::to_string(stepOfBucket) + "." + std::to_string(index), timeout);
+            Result reduced = sharedMemory
+                    ? sharedMemory->allReduce(bucket.values)
+                    : dist::ringAllReduce(plane, bucket.values,
+                                          "g" + std::to_string(stepOfBucket) + "."
+                                                  + std::to_string(index),
+                                          timeout);
             std::lock_guard lock(mutex);
             if (!reduced && !failure)
                 failure = std::move(reduced).error();
@@ -144,8 +154,8 @@ struct AllReduceStrategy::Private
 };
 
 AllReduceStrategy::AllReduceStrategy(dist::DataPlane& plane, size_t bucketBytes,
-                                     std::chrono::milliseconds timeout)
-    : d(std::make_unique<Private>(plane, bucketBytes, timeout))
+                                     std::chrono::milliseconds timeout, bool sharedMemory)
+    : d(std::make_unique<Private>(plane, bucketBytes, timeout, sharedMemory))
 {}
 
 AllReduceStrategy::~AllReduceStrategy()
@@ -206,6 +216,18 @@ Result AllReduceStrategy::begin(nn::Sequential& model, nn::Optimizer& /*optimize
             d->devicePath = "NCCL all-reduce on the GPUs";
         else if (backend.kind() == tensor::DeviceKind::Cuda)
             d->devicePath += " (" + why + ")";
+    }
+    d->sharedMemory.reset();
+    if (!d->device && d->sharedMemoryAllowed) {
+        size_t capacity = 0;
+        for (const Bucket& bucket : d->buckets)
+            capacity = std::max(capacity, bucket.values.size());
+        auto group = dist::SharedMemoryAllReduce::join(d->plane, capacity, d->timeout);
+        if (!group)
+            return std::move(group).error().wrap("joining the shared-memory all-reduce");
+        d->sharedMemory = std::move(*group);
+        if (d->sharedMemory)
+            d->devicePath = "shared-memory all-reduce (every rank on this machine)";
     }
     model.setAfterLayerBackward([this](nn::Layer& layer) { d->gradientsOf(layer); });
     if (!d->device)

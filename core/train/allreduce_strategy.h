@@ -10,6 +10,9 @@
 // starts reducing it while the earlier layers are still back-propagating. Each gradient is
 // weighed by rows / globalRows on its way into the bucket (train/update_strategy.h).
 //
+// Ranks that all run on one machine sum each bucket through a shared memory segment instead of
+// the ring's socket messages (dist/shared_memory_allreduce.h).
+//
 // GPU ranks whose backends all have NCCL sum on the devices instead (train/device_allreduce.h):
 // each gradient is queued for an in-place NCCL all-reduce on the backend's stream as soon as the
 // backward pass has written it; no buckets, no host copies.
@@ -41,8 +44,11 @@ public:
     static constexpr size_t DefaultBucketBytes = 1 << 20;
 
     // A step fails when a peer's part has not come within `timeout` (a lost rank).
+    // `sharedMemory`: ranks that all run on this machine sum through shared memory
+    // (dist/shared_memory_allreduce.h); false keeps them on the ring (tests of the ring).
     explicit AllReduceStrategy(dist::DataPlane& plane, size_t bucketBytes = DefaultBucketBytes,
-                               std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                               std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                               bool sharedMemory = true);
     ~AllReduceStrategy() override;
 
     common::Result begin(nn::Sequential& model, nn::Optimizer& optimizer,
@@ -54,8 +60,9 @@ public:
 
     // How the parameters were grouped (after begin()), for tests and logs.
     size_t bucketCount() const;
-    // What sums the gradients (after begin()): "NCCL all-reduce on the GPUs", or "ring
-    // all-reduce through host memory" with, for a GPU rank, why not NCCL.
+    // What sums the gradients (after begin()): "NCCL all-reduce on the GPUs", "shared-memory
+    // all-reduce (every rank on this machine)", or "ring all-reduce through host memory" with,
+    // for a GPU rank, why not NCCL.
     std::string path() const;
 
 private:

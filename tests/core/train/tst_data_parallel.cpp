@@ -10,6 +10,7 @@
 #include "data/batcher.h"
 #include "data/idx_reader.h"
 #include "dist/ring_allreduce.h"
+#include "dist/shared_memory_allreduce.h"
 #include "nn/checkpoint.h" // for parametersOf
 #include "nn/model_factory.h"
 #include "tensor/backend_registry.h"
@@ -60,7 +61,9 @@ struct Job
     int servers = 0; // parameter servers (the last ranks); 0 = all-reduce
     std::vector<dist::ConsistencyPhase> consistency { dist::ConsistencyPhase {} };
     size_t bucketBytes = 1 << 20;
-    bool gpus = false; // rank r on CUDA device r (the single worker on device 0)
+    bool gpus = false;        // rank r on CUDA device r (the single worker on device 0)
+    bool sharedMemory = true; // false: the ring, though every rank is on this machine
+    bool sameHost = true;     // false: the ranks' planes connect over TCP with CURVE
     std::vector<int64_t> hidden { 32, 16 };
     std::chrono::milliseconds timeout { 30000 };
 };
@@ -71,6 +74,17 @@ std::unique_ptr<nn::Sequential> buildModel(tensor::Backend& backend, const data:
     nn::ModelSpec spec;
     spec.hidden = job.hidden;
     return nn::buildModel(spec, backend, { data.cols }, data.classCount, Seed);
+}
+
+// The floats of the model's parameters: its one gradient bucket when they fit bucketBytes.
+size_t bucketFloats(const Job& job)
+{
+    auto backend = tensor::createCpuBackend(1);
+    auto model = buildModel(*backend, testing::separableRows(8), job);
+    size_t floats = 0;
+    for (const auto& [name, tensor] : nn::parametersOf(*model))
+        floats += size_t(tensor->size());
+    return floats;
 }
 
 // One worker rank's (or, with no plane, the single worker's) training of `data`: with
@@ -97,7 +111,7 @@ Trained trainOne(const data::Dataset& data, const data::Dataset* test, const Job
         const int workers = plane->worldSize() - job.servers;
         if (job.servers == 0) {
             strategy = std::make_unique<train::AllReduceStrategy>(*plane, job.bucketBytes,
-                                                                  job.timeout);
+                                                                  job.timeout, job.sharedMemory);
         } else {
             std::vector<int> serverRanks;
             for (int r = workers; r < plane->worldSize(); ++r)
@@ -152,7 +166,7 @@ std::string serve(dist::DataPlane& plane, const data::Dataset& data, const Job& 
 std::vector<Trained> trainRanks(const data::Dataset& data, const data::Dataset* test,
                                 const Job& job, int workers, Staleness* staleness = nullptr)
 {
-    auto planes = testing::connectedPlanes(workers + job.servers);
+    auto planes = testing::connectedPlanes(workers + job.servers, job.sameHost);
     std::vector<Trained> results(static_cast<size_t>(workers));
     if (planes.empty())
         return {};
@@ -207,29 +221,36 @@ private slots:
         QTest::addColumn<int>("bucketBytes");
         QTest::addColumn<int64_t>("steps");
         QTest::addColumn<int>("servers"); // 0: all-reduce
+        QTest::addColumn<bool>("ring");   // all-reduce on one machine without shared memory
         // 20 steps of 8 rows per worker, all-reduce.
         QTest::newRow("all-reduce, 2 ranks, sgd with momentum, 20 steps")
-                << 2 << "sgd" << int64_t(2 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0;
+                << 2 << "sgd" << int64_t(2 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0 << false;
         QTest::newRow("all-reduce, 4 ranks, sgd with momentum, 20 steps")
-                << 4 << "sgd" << int64_t(4 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0;
+                << 4 << "sgd" << int64_t(4 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0 << false;
         QTest::newRow("all-reduce, 2 ranks, adam, 20 steps")
-                << 2 << "adam" << int64_t(2 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0;
+                << 2 << "adam" << int64_t(2 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0
+                << false;
         QTest::newRow("all-reduce, 4 ranks, adam, 20 steps, a bucket per layer")
-                << 4 << "adam" << int64_t(4 * 8 * 20) << 1 << 256 << int64_t(20) << 0;
+                << 4 << "adam" << int64_t(4 * 8 * 20) << 1 << 256 << int64_t(20) << 0 << false;
         // 10 full global batches and one of 7 rows split 2/2/3 (4 ranks: 1/2/2/2), 2 epochs.
         QTest::newRow("all-reduce, 3 ranks, uneven last batch, 2 epochs")
-                << 3 << "sgd" << int64_t(3 * 8 * 10 + 7) << 2 << 1024 << int64_t(22) << 0;
+                << 3 << "sgd" << int64_t(3 * 8 * 10 + 7) << 2 << 1024 << int64_t(22) << 0 << false;
         QTest::newRow("all-reduce, 4 ranks, uneven last batch, 2 epochs")
-                << 4 << "adam" << int64_t(4 * 8 * 10 + 7) << 2 << 1024 << int64_t(22) << 0;
+                << 4 << "adam" << int64_t(4 * 8 * 10 + 7) << 2 << 1024 << int64_t(22) << 0 << false;
+        // The same through the ring's messages instead of shared memory.
+        QTest::newRow("all-reduce over the ring, 2 ranks, adam, 20 steps")
+                << 2 << "adam" << int64_t(2 * 8 * 20) << 1 << (1 << 20) << int64_t(20) << 0 << true;
+        QTest::newRow("all-reduce over the ring, 4 ranks, uneven last batch, 2 epochs")
+                << 4 << "sgd" << int64_t(4 * 8 * 10 + 7) << 2 << 1024 << int64_t(22) << 0 << true;
         // Sync parameter servers: N workers and 1 or 2 server ranks.
         QTest::newRow("sync parameter server, 2 workers, 1 server, sgd with momentum, 20 steps")
-                << 2 << "sgd" << int64_t(2 * 8 * 20) << 1 << 0 << int64_t(20) << 1;
+                << 2 << "sgd" << int64_t(2 * 8 * 20) << 1 << 0 << int64_t(20) << 1 << false;
         QTest::newRow("sync parameter server, 4 workers, 1 server, adam, 20 steps")
-                << 4 << "adam" << int64_t(4 * 8 * 20) << 1 << 0 << int64_t(20) << 1;
+                << 4 << "adam" << int64_t(4 * 8 * 20) << 1 << 0 << int64_t(20) << 1 << false;
         QTest::newRow("sync parameter server, 2 workers, 2 servers, adam, 20 steps")
-                << 2 << "adam" << int64_t(2 * 8 * 20) << 1 << 0 << int64_t(20) << 2;
+                << 2 << "adam" << int64_t(2 * 8 * 20) << 1 << 0 << int64_t(20) << 2 << false;
         QTest::newRow("sync parameter server, 4 workers, 2 servers, sgd, uneven last batch")
-                << 4 << "sgd" << int64_t(4 * 8 * 10 + 7) << 2 << 0 << int64_t(22) << 2;
+                << 4 << "sgd" << int64_t(4 * 8 * 10 + 7) << 2 << 0 << int64_t(22) << 2 << false;
     }
     void nRanksEqualOneWorkerWithNTimesTheBatch()
     {
@@ -240,8 +261,10 @@ private slots:
         QFETCH(int, epochs);
         QFETCH(int, bucketBytes);
         QFETCH(int64_t, steps);
+        QFETCH(bool, ring);
         const data::Dataset data = testing::separableRows(rows);
         Job job;
+        job.sharedMemory = !ring;
         job.optimizer = testing::optimizerNamed(optimizer);
         job.epochs = epochs;
         job.servers = servers;
@@ -281,17 +304,36 @@ private slots:
         QVERIFY(testing::relativeError(single.weights[0], untrained.weights[0]) > 1e-3);
     }
 
-    // CPU ranks have no device collectives: they agree to sum through host memory.
+    // CPU ranks have no device collectives: on one machine they sum through shared memory,
+    // otherwise (or when told not to) with the ring.
+    void cpuRanksSumThroughHostMemory_data()
+    {
+        QTest::addColumn<bool>("sameHost");
+        QTest::addColumn<bool>("sharedMemory");
+        QTest::addColumn<QString>("path");
+        QTest::newRow("one machine")
+                << true << true << "shared-memory all-reduce (every rank on this machine)";
+        QTest::newRow("one machine, shared memory off")
+                << true << false << "ring all-reduce through host memory";
+        QTest::newRow("over TCP, as between machines")
+                << false << true << "ring all-reduce through host memory";
+    }
     void cpuRanksSumThroughHostMemory()
     {
+        QFETCH(bool, sameHost);
+        QFETCH(bool, sharedMemory);
+        QFETCH(QString, path);
         const data::Dataset data = testing::separableRows(2 * 8 * 4);
         Job job;
         job.optimizer = testing::optimizerNamed("sgd");
+        job.sameHost = sameHost;
+        job.sharedMemory = sharedMemory;
         const std::vector<Trained> ranked = trainRanks(data, nullptr, job, 2);
         QCOMPARE(int(ranked.size()), 2);
         for (const Trained& rank : ranked) {
             QVERIFY2(rank.failure.empty(), rank.failure.c_str());
-            QCOMPARE(rank.path, std::string("ring all-reduce through host memory"));
+            QCOMPARE(QString::fromStdString(rank.path), path);
+            QCOMPARE(rank.weights, ranked[0].weights);
         }
     }
 
@@ -403,37 +445,57 @@ private slots:
     void aLostPeerFailsTheStepNamingIt_data()
     {
         QTest::addColumn<bool>("peerJoins");
+        QTest::addColumn<bool>("sharedMemory");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("a peer that never came") << false << "agreeing on the all-reduce";
-        QTest::newRow("a peer lost after it joined")
-                << true << "step 1: all-reduce of the gradients";
+        QTest::addColumn<QString>("naming");
+        QTest::newRow("a peer that never came") << false << true << "agreeing on the all-reduce"
+                                                << "from rank 1";
+        QTest::newRow("a peer lost after it joined, shared memory")
+                << true << true << "step 1: all-reduce of the gradients"
+                << "rank(s) 1 did not reach the shared-memory all-reduce";
+        QTest::newRow("a peer lost after it joined, ring")
+                << true << false << "step 1: all-reduce of the gradients"
+                << "from rank 1";
     }
     void aLostPeerFailsTheStepNamingIt()
     {
         QFETCH(bool, peerJoins);
+        QFETCH(bool, sharedMemory);
         QFETCH(QString, expected);
+        QFETCH(QString, naming);
         auto planes = testing::connectedPlanes(2);
         QCOMPARE(int(planes.size()), 2);
         const data::Dataset data = testing::separableRows(2 * 8 * 4);
-        // Rank 1 never trains (after, maybe, saying it has no device collectives, as every rank
-        // does when its strategy begins): rank 0 waits for it in vain.
-        std::thread peer;
-        if (peerJoins)
-            peer = std::thread([&] {
-                std::vector<float> able { 0.0f };
-                (void)dist::ringAllReduce(*planes[1], able, "device-group",
-                                          std::chrono::seconds(5));
-            });
         Job job;
         job.optimizer = testing::optimizerNamed("sgd");
         job.timeout = std::chrono::milliseconds(500);
+        job.sharedMemory = sharedMemory;
+        // Rank 1 never trains (after, maybe, joining as every rank does when its strategy
+        // begins: no device collectives here, then the shared memory): rank 0 waits in vain.
+        std::thread peer;
+        std::unique_ptr<dist::SharedMemoryAllReduce> joined;
+        if (peerJoins)
+            peer = std::thread([&] {
+                std::vector<float> able { 0.0f };
+                if (!dist::ringAllReduce(*planes[1], able, "device-group", std::chrono::seconds(5)))
+                    return;
+                if (sharedMemory) {
+                    // The capacity rank 0 asks for: the largest bucket (this model's all fit
+                    // one of 1 MiB).
+                    auto group = dist::SharedMemoryAllReduce::join(*planes[1], bucketFloats(job),
+                                                                   std::chrono::seconds(5));
+                    if (group)
+                        joined = std::move(*group);
+                }
+            });
         const Trained alone = trainOne(data, nullptr, job, planes[0].get());
         if (peer.joinable())
             peer.join();
         QCOMPARE(alone.steps, int64_t(0));
         QVERIFY2(alone.failure.find(expected.toStdString()) != std::string::npos,
                  alone.failure.c_str());
-        QVERIFY2(alone.failure.find("from rank 1") != std::string::npos, alone.failure.c_str());
+        QVERIFY2(alone.failure.find(naming.toStdString()) != std::string::npos,
+                 alone.failure.c_str());
     }
 
 private:
