@@ -29,6 +29,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr int MaxRanks = 64; // per machine: the arrival counters live in the header
+constexpr std::chrono::microseconds SpinFor { 500 };
 
 // The segment's name as the data plane carries it: its bytes in float32 bit patterns.
 std::vector<float> asFloats(const std::string& text)
@@ -147,10 +148,16 @@ Result SharedMemoryAllReduce::barrier()
         futex(&s.generation, FUTEX_WAKE, INT32_MAX, nullptr);
         return {};
     }
-    // A short spin catches a partner that is on the other core already; then sleep.
-    for (int spin = 0; spin < 2000; ++spin)
+    // Spinning catches a partner on another core: a futex sleep and wake-up costs about as much
+    // as a whole small step. After SpinFor it sleeps, so ranks that share a core still progress.
+    const auto spinUntil = Clock::now() + SpinFor;
+    for (int spin = 1;; ++spin) {
         if (s.generation.load(std::memory_order_acquire) != generation)
             return {};
+        __builtin_ia32_pause();
+        if (spin % 256 == 0 && Clock::now() > spinUntil)
+            break;
+    }
     const auto deadline = Clock::now() + m_timeout;
     while (s.generation.load(std::memory_order_acquire) == generation) {
         const auto left = deadline - Clock::now();
@@ -172,26 +179,45 @@ Result SharedMemoryAllReduce::barrier()
     return {};
 }
 
+float* SharedMemoryAllReduce::slot()
+{
+    return m_segment->data + size_t(m_rank) * m_capacity;
+}
+
+const float* SharedMemoryAllReduce::result() const
+{
+    return m_segment->data + size_t(m_ranks) * m_capacity;
+}
+
+Result SharedMemoryAllReduce::reduce(size_t offset, size_t count)
+{
+    if (offset > m_capacity || count > m_capacity - offset)
+        return Error(ErrorKind::Internal,
+                     "shared-memory all-reduce of [" + std::to_string(offset) + ", "
+                             + std::to_string(offset + count) + ") beyond its "
+                             + std::to_string(m_capacity) + " values");
+    TS_TRY(barrier()); // every slot written
+    const float* slots = m_segment->data;
+    float* sums = m_segment->data + size_t(m_ranks) * m_capacity;
+    const size_t from = offset + count * size_t(m_rank) / size_t(m_ranks);
+    const size_t to = offset + count * size_t(m_rank + 1) / size_t(m_ranks);
+    // ((slot 0 + slot 1) + slot 2) ..., one contiguous pass per slot (vectorised).
+    std::memcpy(sums + from, slots + from, (to - from) * sizeof(float));
+    for (int r = 1; r < m_ranks; ++r) {
+        const float* other = slots + size_t(r) * m_capacity;
+        for (size_t j = from; j < to; ++j)
+            sums[j] += other[j];
+    }
+    return barrier(); // every part summed
+}
+
 Result SharedMemoryAllReduce::allReduce(std::span<float> data)
 {
-    float* slots = m_segment->data;
-    float* result = slots + size_t(m_ranks) * m_capacity;
     for (size_t begin = 0; begin < data.size(); begin += m_capacity) {
         const size_t n = std::min(m_capacity, data.size() - begin);
-        float* mine = data.data() + begin;
-        std::memcpy(slots + size_t(m_rank) * m_capacity, mine, n * sizeof(float));
-        TS_TRY(barrier());
-        const size_t from = n * size_t(m_rank) / size_t(m_ranks);
-        const size_t to = n * size_t(m_rank + 1) / size_t(m_ranks);
-        // ((slot 0 + slot 1) + slot 2) ..., one contiguous pass per slot (vectorised).
-        std::memcpy(result + from, slots + from, (to - from) * sizeof(float));
-        for (int r = 1; r < m_ranks; ++r) {
-            const float* slot = slots + size_t(r) * m_capacity;
-            for (size_t j = from; j < to; ++j)
-                result[j] += slot[j];
-        }
-        TS_TRY(barrier());
-        std::memcpy(mine, result, n * sizeof(float));
+        std::memcpy(slot(), data.data() + begin, n * sizeof(float));
+        TS_TRY(reduce(0, n));
+        std::memcpy(data.data() + begin, result(), n * sizeof(float));
     }
     return {};
 }

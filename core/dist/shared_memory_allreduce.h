@@ -42,8 +42,16 @@ public:
     join(DataPlane& plane, size_t capacity, std::chrono::milliseconds timeout);
     ~SharedMemoryAllReduce(); // unmaps the segment
 
-    // Sums `data` over the ranks, in place.
+    // Sums `data` over the ranks, in place (copied through the segment in pieces).
     common::Result allReduce(std::span<float> data);
+
+    // Without the copies: a rank writes its values straight into its slot (capacity floats),
+    // every rank calls reduce() for the same range, and then reads the sums from result(). The
+    // next reduce() of a range waits (its first barrier) until every rank is done with the last
+    // one's result there, so a caller may keep reading the result until it calls reduce() again.
+    float* slot();
+    const float* result() const;
+    common::Result reduce(size_t offset, size_t count);
 
 private:
     struct Segment;

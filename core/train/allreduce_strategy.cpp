@@ -37,10 +37,11 @@ struct Slot
 
 struct Bucket
 {
-    std::vector<float> values;
-    size_t parameters = 0; // how many of its gradients a step must write before it is sent
-    size_t pending = 0;    // of this step
-    bool reduced = false;  // of this step
+    std::vector<float> values; // its gradients on their way (shared memory: the segment instead)
+    size_t offset = 0;         // where it starts in the segment's slots (shared memory)
+    size_t parameters = 0;     // how many of its gradients a step must write before it is sent
+    size_t pending = 0;        // of this step
+    bool reduced = false;      // of this step
 };
 
 } // namespace
@@ -95,7 +96,7 @@ struct AllReduceStrategy::Private
             }
             Bucket& bucket = buckets[index];
             Result reduced = sharedMemory
-                    ? sharedMemory->allReduce(bucket.values)
+                    ? sharedMemory->reduce(bucket.offset, bucket.values.size())
                     : dist::ringAllReduce(plane, bucket.values,
                                           "g" + std::to_string(stepOfBucket) + "."
                                                   + std::to_string(index),
@@ -125,12 +126,22 @@ struct AllReduceStrategy::Private
         for (const Slot& slot : found->second) {
             Bucket& bucket = buckets[slot.bucket];
             const tensor::Tensor& grad = slot.parameter->grad;
-            float* into = bucket.values.data() + slot.offset;
-            grad.backend().download(into, grad.data(), size_t(grad.size()));
-            if (weight != 1)
-                for (int64_t i = 0; i < grad.size(); ++i)
-                    into[i] *= weight;
-            if (--bucket.pending == 0) {
+            // With shared memory straight into this rank's slot of the segment: no copy later.
+            float* into =
+                    (sharedMemory ? sharedMemory->slot() + bucket.offset : bucket.values.data())
+                    + slot.offset;
+            const size_t n = size_t(grad.size());
+            if (weight != 1 && grad.backend().kind() == tensor::DeviceKind::Cpu) {
+                const float* from = grad.data(); // host memory: weighed on the way, one pass
+                for (size_t i = 0; i < n; ++i)
+                    into[i] = from[i] * weight;
+            } else {
+                grad.backend().download(into, grad.data(), n);
+                if (weight != 1)
+                    for (size_t i = 0; i < n; ++i)
+                        into[i] *= weight;
+            }
+            if (--bucket.pending == 0 && !sharedMemory) {
                 std::lock_guard lock(mutex);
                 queue.push_back(slot.bucket);
                 changed.notify_all();
@@ -219,9 +230,11 @@ Result AllReduceStrategy::begin(nn::Sequential& model, nn::Optimizer& /*optimize
     }
     d->sharedMemory.reset();
     if (!d->device && d->sharedMemoryAllowed) {
-        size_t capacity = 0;
-        for (const Bucket& bucket : d->buckets)
-            capacity = std::max(capacity, bucket.values.size());
+        size_t capacity = 0; // every bucket a range of its own: one fills while another sums
+        for (Bucket& bucket : d->buckets) {
+            bucket.offset = capacity;
+            capacity += bucket.values.size();
+        }
         auto group = dist::SharedMemoryAllReduce::join(d->plane, capacity, d->timeout);
         if (!group)
             return std::move(group).error().wrap("joining the shared-memory all-reduce");
@@ -230,7 +243,7 @@ Result AllReduceStrategy::begin(nn::Sequential& model, nn::Optimizer& /*optimize
             d->devicePath = "shared-memory all-reduce (every rank on this machine)";
     }
     model.setAfterLayerBackward([this](nn::Layer& layer) { d->gradientsOf(layer); });
-    if (!d->device)
+    if (!d->device && !d->sharedMemory)
         d->thread = std::thread([this] { d->communicate(); });
     return {};
 }
@@ -259,7 +272,20 @@ Result AllReduceStrategy::update(const StepInfo& step, const std::function<void(
         applyLocally();
         return {};
     }
-    {
+    if (d->sharedMemory) {
+        for (const Bucket& bucket : d->buckets)
+            if (bucket.pending != 0)
+                return Error(ErrorKind::Internal,
+                             "step " + std::to_string(step.step)
+                                     + ": the backward pass did not write every gradient");
+        size_t total = 0;
+        for (const Bucket& bucket : d->buckets)
+            total += bucket.values.size();
+        const Result reduced = d->sharedMemory->reduce(0, total);
+        d->waitedSeconds += std::chrono::duration<double>(Clock::now() - started).count();
+        if (!reduced)
+            return Error(reduced.error()).wrap("all-reduce of the gradients");
+    } else {
         std::unique_lock lock(d->mutex);
         for (const Bucket& bucket : d->buckets)
             if (bucket.pending != 0)
@@ -279,8 +305,10 @@ Result AllReduceStrategy::update(const StepInfo& step, const std::function<void(
     for (const auto& [layer, slots] : d->slotsOfLayer)
         for (const Slot& slot : slots) {
             tensor::Tensor& grad = slot.parameter->grad;
-            grad.upload(
-                    { d->buckets[slot.bucket].values.data() + slot.offset, size_t(grad.size()) });
+            const Bucket& bucket = d->buckets[slot.bucket];
+            const float* sums = d->sharedMemory ? d->sharedMemory->result() + bucket.offset
+                                                : bucket.values.data();
+            grad.upload({ sums + slot.offset, size_t(grad.size()) });
         }
     applyLocally();
     return {};

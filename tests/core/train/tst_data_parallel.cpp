@@ -480,8 +480,7 @@ private slots:
                 if (!dist::ringAllReduce(*planes[1], able, "device-group", std::chrono::seconds(5)))
                     return;
                 if (sharedMemory) {
-                    // The capacity rank 0 asks for: the largest bucket (this model's all fit
-                    // one of 1 MiB).
+                    // The capacity rank 0 asks for: every bucket's values.
                     auto group = dist::SharedMemoryAllReduce::join(*planes[1], bucketFloats(job),
                                                                    std::chrono::seconds(5));
                     if (group)
