@@ -10,8 +10,11 @@
 // starts reducing it while the earlier layers are still back-propagating. Each gradient is
 // weighed by rows / globalRows on its way into the bucket (train/update_strategy.h).
 //
-// Ranks that all run on one machine sum each bucket through a shared memory segment instead of
-// the ring's socket messages (dist/shared_memory_allreduce.h).
+// Ranks that all run on one machine sum through a shared memory segment instead
+// (dist/shared_memory_allreduce.h): the backward pass weighs each gradient straight into the
+// rank's slot of the segment, and after it the training thread sums the whole model there and
+// reads the sums back -- no bucket copies, no thread hand-offs, which at small batches cost more
+// than the overlap gains (the first layer's gradient, the largest, is written last anyway).
 //
 // GPU ranks whose backends all have NCCL sum on the devices instead (train/device_allreduce.h):
 // each gradient is queued for an in-place NCCL all-reduce on the backend's stream as soon as the
