@@ -308,6 +308,17 @@ common::Expected<std::string> selectStatement(Session& session, const PostgresSo
     return select;
 }
 
+// `select` cut to rank r's shard of n by the server: a row belongs to shard
+// md5(seed ':' the row's text) mod n, so each rank fetches its own rows only, and a row's shard
+// does not depend on the order the server returns rows in (which SQL leaves open).
+std::string shardedStatement(const std::string& select, const RowSelection& selection)
+{
+    const std::string hash = "('x' || substr(md5('" + std::to_string(selection.shardSeed)
+            + ":' || ts_source::text), 1, 8))::bit(32)::int::bigint";
+    return "SELECT * FROM (" + select + ") AS ts_source WHERE mod(abs(" + hash + "), "
+            + std::to_string(selection.shardCount) + ") = " + std::to_string(selection.shardRank);
+}
+
 } // namespace
 
 std::string describeConnection(const PostgresSource& source)
@@ -353,6 +364,13 @@ common::Expected<Dataset> readPostgresDataset(const PostgresSource& source)
                       !source.table.empty(), source.table };
     auto select = selectStatement(session, source);
     TS_TRY(select);
+    // The shard is the server's to take (shardedStatement); a sample is then drawn from it here.
+    RowSelection selection = source.selection;
+    if (selection.shardCount > 1) {
+        *select = shardedStatement(*select, selection);
+        selection.shardCount = 1;
+        selection.shardRank = 0;
+    }
 
     // A cursor streams the rows in batches, so memory holds one batch and the kept rows. The
     // transaction is read-only: reading training data must never write, whatever the query calls.
@@ -370,7 +388,7 @@ common::Expected<Dataset> readPostgresDataset(const PostgresSource& source)
                                         TableBuilder::Position::Row);
     TS_TRY(builder);
 
-    RowSelector selector(source.selection);
+    RowSelector selector(selection);
     for (int64_t row = 0;;) {
         const PGresult* result = batch->get();
         const int count = PQntuples(result);

@@ -4,8 +4,12 @@
 // The connection string is libpq's ("host=db dbname=lab user=ana" or a postgresql:// URI); what it
 // leaves out comes from libpq's environment (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD,
 // PGPASSFILE), so a pipeline file need not hold a password. Rows stream through a server-side
-// cursor in batches, so a table larger than memory can be sampled or sharded (data/row_selection.h)
-// without being held whole.
+// cursor in batches, so a table larger than memory can be sampled (data/row_selection.h) without
+// being held whole. A shard is taken by the server instead of the row selector: the cursor's
+// SELECT keeps only the rows with md5(seed ':' row text) mod count == rank, so a rank fetches its
+// own rows alone, and a row's shard does not depend on the order the server returns rows in
+// (which SQL leaves open without ORDER BY). The shards are disjoint and cover every row; equal
+// rows share a shard.
 //
 // Column types follow the server's: integer, floating-point and numeric types and boolean are
 // Numeric (true = 1), date and timestamp (with or without time zone) are Timestamp, every other

@@ -6,7 +6,8 @@
 //   cover
 //            every row, are interleaved across the file, and every machine computes the same
 //            ones without a central loader. Sizes differ by chance (a binomial spread), the price
-//            of not counting the rows first.
+//            of not counting the rows first. (A PostgreSQL source hands its shard to the
+//            server instead: data/postgres_reader.h.)
 //   fraction keeps row i when a second hash of (seed, i) falls below the fraction: a Bernoulli
 //            sample, streaming and independent of the shard.
 //   rows     keeps a uniform sample of exactly that many rows (fewer when the source has fewer)

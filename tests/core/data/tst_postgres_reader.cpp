@@ -314,13 +314,8 @@ private slots:
     {
         QTest::addColumn<data::RowSelection>("selection");
 
-        QTest::newRow("shard 0 of 2") << data::RowSelection { 0, 2, 1.0, 0, 7 };
-        QTest::newRow("shard 1 of 2") << data::RowSelection { 1, 2, 1.0, 0, 7 };
-        QTest::newRow("shard 2 of 3") << data::RowSelection { 2, 3, 1.0, 0, 7 };
         QTest::newRow("a 30 % fraction") << data::RowSelection { 0, 1, 0.3, 0, 11 };
         QTest::newRow("a reservoir of 10 rows") << data::RowSelection { 0, 1, 1.0, 10, 3 };
-        QTest::newRow("a reservoir of 10 rows of shard 1 of 2")
-                << data::RowSelection { 1, 2, 1.0, 10, 3 };
         QTest::newRow("a reservoir larger than the table keeps every row")
                 << data::RowSelection { 0, 1, 1.0, 500, 3 };
     }
@@ -345,17 +340,41 @@ private slots:
         QVERIFY(!expected.isEmpty());
     }
 
-    void shardsAreDisjointAndCoverEveryRow()
+    // Shards are the server's: disjoint, covering, and the same rows whatever order the server
+    // returns them in; a sample is drawn from the rank's shard.
+    void shardsAreTakenByTheServer_data()
     {
-        data::PostgresSource source = table("ts_many");
-        source.batchRows = 7;
+        QTest::addColumn<int>("count");
+        QTest::newRow("2 shards") << 2;
+        QTest::newRow("3 shards") << 3;
+    }
+    void shardsAreTakenByTheServer()
+    {
+        QFETCH(int, count);
         QList<int> together;
-        for (int rank = 0; rank < 2; ++rank) {
-            source.selection = { rank, 2, 1.0, 0, 42 };
-            const auto shard = data::readPostgresDataset(source);
+        for (int rank = 0; rank < count; ++rank) {
+            data::PostgresSource ascending = query("SELECT * FROM ts_many ORDER BY id");
+            ascending.batchRows = 7;
+            ascending.selection = { rank, count, 1.0, 0, 42 };
+            data::PostgresSource descending = query("SELECT * FROM ts_many ORDER BY id DESC");
+            descending.selection = ascending.selection;
+            const auto shard = data::readPostgresDataset(ascending);
             QVERIFY2(shard.ok(), shard.ok() ? "" : shard.error().message().c_str());
-            QVERIFY(shard->rows > 20); // both shards hold a fair part
-            together << idsOf(*shard);
+            const auto reversed = data::readPostgresDataset(descending);
+            QVERIFY2(reversed.ok(), reversed.ok() ? "" : reversed.error().message().c_str());
+            QList<int> ids = idsOf(*shard), otherOrder = idsOf(*reversed);
+            std::sort(otherOrder.begin(), otherOrder.end());
+            QCOMPARE(ids, otherOrder);              // a row's shard does not depend on the order
+            QVERIFY(shard->rows > 100 / count / 2); // every shard holds a fair part
+            together << ids;
+
+            // A reservoir of 5 rows of this shard: 5 of its rows.
+            ascending.selection.sampleRows = 5;
+            const auto sample = data::readPostgresDataset(ascending);
+            QVERIFY2(sample.ok(), sample.ok() ? "" : sample.error().message().c_str());
+            QCOMPARE(sample->rows, int64_t(5));
+            for (int id : idsOf(*sample))
+                QVERIFY(ids.contains(id));
         }
         std::sort(together.begin(), together.end());
         QList<int> every(100);
