@@ -75,29 +75,34 @@ SharedMemoryAllReduce::join(DataPlane& plane, size_t capacity, std::chrono::mill
         sodium_bin2hex(hex, sizeof hex, random, sizeof random);
         name = std::string("/trainstudio-") + hex;
         fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return Error(ErrorKind::Io, "shared memory " + name + ": " + std::strerror(errno));
-        if (ftruncate(fd, off_t(bytes)) != 0) {
-            const int error = errno;
+        // The whole size reserved now: a /dev/shm too small for it (a container's 64 MB) is a
+        // fallback to the ring here, not a SIGBUS in the middle of training.
+        if (fd >= 0 && posix_fallocate(fd, 0, off_t(bytes)) != 0) {
             close(fd);
             shm_unlink(name.c_str());
-            return Error(ErrorKind::Io,
-                         "shared memory " + name + " of " + std::to_string(bytes)
-                                 + " bytes: " + std::strerror(error));
+            fd = -1;
         }
+        if (fd < 0)
+            name.clear(); // no segment: every rank goes on with the ring
         const std::vector<float> sent = asFloats(name);
         for (int peer = 1; peer < ranks; ++peer)
             if (Result told = plane.send(peer, "shm-name", sent); !told) {
-                close(fd);
-                shm_unlink(name.c_str());
+                if (fd >= 0) {
+                    close(fd);
+                    shm_unlink(name.c_str());
+                }
                 return std::move(told).error();
             }
+        if (fd < 0)
+            return std::unique_ptr<SharedMemoryAllReduce>();
     } else {
         auto received = plane.receive(0, "shm-name", timeout);
         TS_TRY(received);
         name.assign(reinterpret_cast<const char*>(received->values.data()),
                     received->values.size() * sizeof(float));
         name.resize(std::strlen(name.c_str())); // the padding
+        if (name.empty())
+            return std::unique_ptr<SharedMemoryAllReduce>(); // rank 0 could not make one
         fd = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0);
         if (fd < 0)
             return Error(ErrorKind::Io,

@@ -4,8 +4,9 @@
 //
 // Rank 0 creates the segment (shm_open, mode 0600, a random name), sends its name to the others
 // over the data plane, and removes the name once all have mapped it (nothing is left in /dev/shm
-// after a crash). The segment holds one slot per rank and a result area, each of `capacity`
-// floats, and a barrier. A reduction of n floats (in pieces of at most `capacity`):
+// after a crash). When rank 0 cannot reserve the segment (a small /dev/shm), it says so and every
+// rank falls back to the ring. The segment holds one slot per rank and a result area, each of
+// `capacity` floats, and a barrier. A reduction of n floats (in pieces of at most `capacity`):
 //   1. each rank copies its buffer into its slot;            barrier
 //   2. rank r sums part r of the buffer over all slots, in rank order, into the result area;
 //                                                            barrier
@@ -36,8 +37,8 @@ class SharedMemoryAllReduce
 {
 public:
     // A group of the ranks of `plane` when all of them run on this machine; null when some do
-    // not (they sum with the ring instead). `capacity`: the floats a piece may hold (the largest
-    // gradient bucket); every rank must pass the same.
+    // not, or when there is no room for the segment (they sum with the ring instead). `capacity`:
+    // the floats a piece may hold (the largest gradient bucket); every rank must pass the same.
     static common::Expected<std::unique_ptr<SharedMemoryAllReduce>>
     join(DataPlane& plane, size_t capacity, std::chrono::milliseconds timeout);
     ~SharedMemoryAllReduce(); // unmaps the segment

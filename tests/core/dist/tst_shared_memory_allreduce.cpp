@@ -3,12 +3,15 @@
 // piece of the segment's capacity, every rank ends with the sum of every rank's buffer (within
 // float rounding of the sum in double) and all hold the same bits, call after call; ranks not
 // all on one machine get no group; a rank that never arrives fails the others naming it; the
-// segment's name is gone from /dev/shm once the group is joined.
+// segment's name is gone from /dev/shm once the group is joined; a segment /dev/shm has no room for
+// gives no group (the ranks use the ring), not a crash later.
 #include "common/data_planes.h"
 #include "dist/data_plane.h"
 #include "dist/shared_memory_allreduce.h"
 
 #include <QtTest/QTest>
+
+#include <sys/statvfs.h>
 
 #include <cmath>
 #include <filesystem>
@@ -64,16 +67,17 @@ private slots:
         auto planes = testing::connectedPlanes(ranks);
         QCOMPARE(int(planes.size()), ranks);
         const size_t before = segmentsInDevShm();
-        std::vector<std::unique_ptr<dist::SharedMemoryAllReduce>> groups(static_cast<size_t>(ranks));
+        std::vector<std::unique_ptr<dist::SharedMemoryAllReduce>> groups(
+                static_cast<size_t>(ranks));
         std::vector<std::string> errors(static_cast<size_t>(ranks));
-        std::vector<std::vector<std::vector<float>>> buffers(static_cast<size_t>(ranks)); // [rank][call]
+        std::vector<std::vector<std::vector<float>>> buffers(
+                static_cast<size_t>(ranks)); // [rank][call]
         constexpr int Calls = 3;
         std::vector<std::thread> threads;
         for (int rank = 0; rank < ranks; ++rank)
             threads.emplace_back([&, rank] {
-                auto group = dist::SharedMemoryAllReduce::join(*planes[size_t(rank)],
-                                                               size_t(capacity),
-                                                               std::chrono::seconds(10));
+                auto group = dist::SharedMemoryAllReduce::join(
+                        *planes[size_t(rank)], size_t(capacity), std::chrono::seconds(10));
                 if (!group || !*group) {
                     errors[size_t(rank)] = group ? "no group" : group.error().message();
                     return;
@@ -104,8 +108,7 @@ private slots:
                 const std::vector<float>& sum = buffers[size_t(rank)][size_t(call)];
                 QVERIFY(sum == buffers[0][size_t(call)]); // the same bits on every rank
                 for (int i = 0; i < values; ++i)
-                    QVERIFY2(std::abs(double(sum[size_t(i)]) - expected[size_t(i)])
-                                     <= 1e-6 * ranks,
+                    QVERIFY2(std::abs(double(sum[size_t(i)]) - expected[size_t(i)]) <= 1e-6 * ranks,
                              qPrintable(QString("rank %1, call %2, value %3: %4, not %5")
                                                 .arg(rank)
                                                 .arg(call)
@@ -125,6 +128,29 @@ private slots:
             QVERIFY(group);
             QVERIFY(!*group);
         }
+    }
+
+    void aSegmentThatDoesNotFitGivesNoGroup()
+    {
+        struct statvfs shm
+        {};
+        QVERIFY(statvfs("/dev/shm", &shm) == 0);
+        const size_t freeBytes = size_t(shm.f_bavail) * shm.f_frsize;
+        const size_t tooMany = freeBytes / sizeof(float); // (2 + 1) x that: three times too much
+        auto planes = testing::connectedPlanes(2);
+        QCOMPARE(int(planes.size()), 2);
+        std::vector<int> gotGroup(2, -1);
+        std::vector<std::thread> threads;
+        for (int rank = 0; rank < 2; ++rank)
+            threads.emplace_back([&, rank] {
+                auto group = dist::SharedMemoryAllReduce::join(*planes[size_t(rank)], tooMany,
+                                                               std::chrono::seconds(10));
+                gotGroup[size_t(rank)] = group ? int(bool(*group)) : -2;
+            });
+        for (auto& t : threads)
+            t.join();
+        QCOMPARE(gotGroup, (std::vector<int> { 0, 0 })); // no error, no group: the ring it is
+        QCOMPARE(segmentsInDevShm(), size_t(0));
     }
 
     void aMissingRankIsNamed()
