@@ -20,7 +20,10 @@ namespace ts::agent {
 
 namespace {
 
-constexpr std::chrono::seconds RendezvousTimeout { 120 };
+// Long enough for a rank on another agent to receive the job's data from the coordinator first
+// (agent/data_transfers.h): the table comes once every rank has started. A rank that cannot start
+// fails the job, and the coordinator cancels this one, long before.
+constexpr std::chrono::seconds RendezvousTimeout { 600 };
 
 // What the job's log shows of the run: its start and each epoch's end.
 class RankLog final : public train::RunListener
