@@ -329,4 +329,29 @@ DataPlane::receiveAny(std::chrono::milliseconds timeout)
     return d->receiveOne(timeout);
 }
 
+common::Result DataPlane::sendBytes(int peer, const std::string& tag, const std::string& bytes)
+{
+    std::vector<float> values(1 + (bytes.size() + sizeof(float) - 1) / sizeof(float), 0.0f);
+    const uint32_t length = uint32_t(bytes.size());
+    std::memcpy(values.data(), &length, sizeof length);
+    std::memcpy(values.data() + 1, bytes.data(), bytes.size());
+    return send(peer, tag, values);
+}
+
+common::Expected<std::string> DataPlane::receiveBytes(int peer, const std::string& tag,
+                                                      std::chrono::milliseconds timeout)
+{
+    auto received = receive(peer, tag, timeout);
+    TS_TRY(received);
+    const std::span<const float> values = received->values;
+    uint32_t length = 0;
+    if (!values.empty())
+        std::memcpy(&length, values.data(), sizeof length);
+    if (values.empty() || length > (values.size() - 1) * sizeof(float))
+        return common::Error(common::ErrorKind::InvalidInput,
+                             "'" + tag + "' from rank " + std::to_string(peer)
+                                     + " is not a byte message");
+    return std::string(reinterpret_cast<const char*>(values.data() + 1), length);
+}
+
 } // namespace ts::dist

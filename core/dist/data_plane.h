@@ -70,6 +70,12 @@ public:
     common::Expected<Tensor> receive(int peer, const std::string& tag,
                                      std::chrono::milliseconds timeout);
 
+    // A few bytes (a group id, a segment's name) as one message `tag`: their length, then the
+    // bytes in float32 bit patterns (the plane moves bits, never values).
+    common::Result sendBytes(int peer, const std::string& tag, const std::string& bytes);
+    common::Expected<std::string> receiveBytes(int peer, const std::string& tag,
+                                               std::chrono::milliseconds timeout);
+
 private:
     struct Private;
     explicit DataPlane(std::unique_ptr<Private> d);

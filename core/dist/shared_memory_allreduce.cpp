@@ -31,14 +31,6 @@ namespace {
 constexpr int MaxRanks = 64; // per machine: the arrival counters live in the header
 constexpr std::chrono::microseconds SpinFor { 500 };
 
-// The segment's name as the data plane carries it: its bytes in float32 bit patterns.
-std::vector<float> asFloats(const std::string& text)
-{
-    std::vector<float> out((text.size() + 3) / 4, 0.0f);
-    std::memcpy(out.data(), text.data(), text.size());
-    return out;
-}
-
 long futex(std::atomic<uint32_t>* word, int op, uint32_t value, const timespec* timeout)
 {
     // Not FUTEX_PRIVATE: the word is shared between processes.
@@ -84,9 +76,8 @@ SharedMemoryAllReduce::join(DataPlane& plane, size_t capacity, std::chrono::mill
         }
         if (fd < 0)
             name.clear(); // no segment: every rank goes on with the ring
-        const std::vector<float> sent = asFloats(name);
         for (int peer = 1; peer < ranks; ++peer)
-            if (Result told = plane.send(peer, "shm-name", sent); !told) {
+            if (Result told = plane.sendBytes(peer, "shm-name", name); !told) {
                 if (fd >= 0) {
                     close(fd);
                     shm_unlink(name.c_str());
@@ -96,11 +87,9 @@ SharedMemoryAllReduce::join(DataPlane& plane, size_t capacity, std::chrono::mill
         if (fd < 0)
             return std::unique_ptr<SharedMemoryAllReduce>();
     } else {
-        auto received = plane.receive(0, "shm-name", timeout);
+        auto received = plane.receiveBytes(0, "shm-name", timeout);
         TS_TRY(received);
-        name.assign(reinterpret_cast<const char*>(received->values.data()),
-                    received->values.size() * sizeof(float));
-        name.resize(std::strlen(name.c_str())); // the padding
+        name = std::move(*received);
         if (name.empty())
             return std::unique_ptr<SharedMemoryAllReduce>(); // rank 0 could not make one
         fd = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0);

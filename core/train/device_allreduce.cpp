@@ -5,25 +5,12 @@
 #include "tensor/backend.h"
 #include "tensor/tensor.h"
 
-#include <cstring>
 #include <vector>
 
 namespace ts::train {
 
 using common::Error;
 using common::ErrorKind;
-
-namespace {
-
-// The group id travels as float32 bit patterns: the data plane moves bytes, never values.
-std::vector<float> asFloats(const std::string& bytes)
-{
-    std::vector<float> out((bytes.size() + sizeof(float) - 1) / sizeof(float), 0.0f);
-    std::memcpy(out.data(), bytes.data(), bytes.size());
-    return out;
-}
-
-} // namespace
 
 common::Expected<std::unique_ptr<DeviceAllReduce>>
 DeviceAllReduce::join(dist::DataPlane& plane, tensor::Backend& backend,
@@ -42,17 +29,16 @@ DeviceAllReduce::join(dist::DataPlane& plane, tensor::Backend& backend,
     }
     std::string id;
     if (plane.rank() == 0) {
-        if (std::string failed = backend.makeCollectiveId(id); !failed.empty())
-            return Error(ErrorKind::Unsupported, "NCCL group id: " + failed);
-        const std::vector<float> sent = asFloats(id);
+        const std::string failed = backend.makeCollectiveId(id);
+        // Sent even when empty: the others then fail at once instead of waiting out `timeout`.
         for (int peer = 1; peer < ranks; ++peer)
-            TS_TRY(plane.send(peer, "device-group-id", sent));
+            TS_TRY(plane.sendBytes(peer, "device-group-id", failed.empty() ? id : std::string()));
+        if (!failed.empty())
+            return Error(ErrorKind::Unsupported, "NCCL group id: " + failed);
     } else {
-        auto received = plane.receive(0, "device-group-id", timeout);
+        auto received = plane.receiveBytes(0, "device-group-id", timeout);
         TS_TRY(received);
-        const std::span<const float> values = received->values;
-        id.assign(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
-        // The sender padded the id to whole floats; NCCL's id is a multiple of 4 bytes anyway.
+        id = std::move(*received);
     }
     if (std::string failed = backend.joinCollective(id, plane.rank(), ranks); !failed.empty())
         return Error(ErrorKind::Unsupported,

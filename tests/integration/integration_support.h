@@ -2,13 +2,18 @@
 // while the Qt event loop (and the processes the test started) go on.
 #pragma once
 
+#include "cluster/coordinator_server.h"
+#include "net/curve_keys.h"
 #include "store/experiment_store.h"
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QProcess>
 #include <QtCore/QString>
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
 #include <functional>
+#include <memory>
 
 namespace ts::test {
 
@@ -50,6 +55,60 @@ inline store::JobRecord waitForEnd(const std::string& storePath, int64_t id, int
             },
             ms);
     return job;
+}
+
+// A coordinator on loopback running the jobs of the store at `storePath`, and one agent process
+// it trusts (keys made with --init in dir/keys, work folder dir/work, `arguments` added: its id,
+// data roots). The agent is stopped with the cluster.
+struct SingleAgentCluster
+{
+    std::unique_ptr<cluster::CoordinatorServer> coordinator;
+    std::unique_ptr<QProcess> agent;
+    ~SingleAgentCluster()
+    {
+        if (agent && agent->state() == QProcess::Running) {
+            agent->terminate();
+            agent->waitForFinished(30000);
+        }
+    }
+};
+
+inline std::unique_ptr<SingleAgentCluster> startSingleAgentCluster(const QTemporaryDir& dir,
+                                                                   const std::string& storePath,
+                                                                   const QStringList& arguments,
+                                                                   bool deliverData = true)
+{
+    auto serverKeys = net::generateKeyPair();
+    QProcess init;
+    init.start(AgentProgram, { "--init", "--keys", dir.filePath("keys") });
+    if (!serverKeys || !init.waitForFinished(30000))
+        return nullptr;
+    auto agentKeys = net::loadKeyPair(dir.filePath("keys").toStdString(), "agent");
+    if (!agentKeys)
+        return nullptr;
+    cluster::CoordinatorOptions options;
+    options.endpoint = "tcp://127.0.0.1:*";
+    options.keys = *serverKeys;
+    options.allowedAgents = { agentKeys->publicKey };
+    options.storePath = storePath;
+    options.deliverData = deliverData;
+    auto coordinator = cluster::CoordinatorServer::start(options);
+    if (!coordinator)
+        return nullptr;
+    auto cluster = std::make_unique<SingleAgentCluster>();
+    cluster->coordinator = std::move(*coordinator);
+    cluster->agent = std::make_unique<QProcess>();
+    cluster->agent->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    cluster->agent->start(AgentProgram,
+                          QStringList { "--keys", dir.filePath("keys"), "--coordinator",
+                                        QString::fromStdString(cluster->coordinator->endpoint()),
+                                        "--coordinator-key",
+                                        QString::fromStdString(serverKeys->publicKey), "--work-dir",
+                                        dir.filePath("work"), "--heartbeat-ms", "200" }
+                                  + arguments);
+    if (!cluster->agent->waitForStarted())
+        return nullptr;
+    return cluster;
 }
 
 } // namespace ts::test

@@ -3,15 +3,12 @@
 // the agent receives the four IDX files from the coordinator, checked against their SHA-256 and
 // cached under it, and trains on all 60,000 rows; the next job starts from the cache without a
 // transfer; a cached copy damaged on disk is noticed, fetched anew, and the job still trains.
-#include "cluster/coordinator_server.h"
 #include "common/file_hash.h"
 #include "integration_support.h"
-#include "net/curve_keys.h"
 #include "store/experiment_store.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
-#include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
@@ -77,29 +74,9 @@ private slots:
         QTemporaryDir dir;
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
         QVERIFY(QDir().mkpath(dir.filePath("no-data"))); // the agent's only data root: empty
-        auto serverKeys = net::generateKeyPair();
-        QVERIFY(serverKeys);
-        QProcess init;
-        init.start(test::AgentProgram, { "--init", "--keys", dir.filePath("keys") });
-        QVERIFY(init.waitForFinished(30000));
-        cluster::CoordinatorOptions options;
-        options.endpoint = "tcp://127.0.0.1:*";
-        options.keys = *serverKeys;
-        options.allowedAgents = {
-            net::loadKeyPair(dir.filePath("keys").toStdString(), "agent")->publicKey
-        };
-        options.storePath = storePath;
-        auto server = cluster::CoordinatorServer::start(options);
-        QVERIFY(server);
-        QProcess agent;
-        agent.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        agent.start(test::AgentProgram,
-                    { "--keys", dir.filePath("keys"), "--id", "far-away", "--coordinator",
-                      QString::fromStdString((*server)->endpoint()), "--coordinator-key",
-                      QString::fromStdString(serverKeys->publicKey), "--data-root",
-                      dir.filePath("no-data"), "--work-dir", dir.filePath("work"), "--heartbeat-ms",
-                      "200" });
-        QVERIFY(agent.waitForStarted());
+        auto cluster = test::startSingleAgentCluster(
+                dir, storePath, { "--id", "far-away", "--data-root", dir.filePath("no-data") });
+        QVERIFY(cluster);
         const auto runJob = [&](const std::string& name) -> int64_t {
             auto store = store::ExperimentStore::open(storePath);
             if (!store)
@@ -173,8 +150,6 @@ private slots:
                  1);
         QCOMPARE(*common::sha256OfFile(trainLabelsCopy),
                  *common::sha256OfFile((Data + "/train-labels-idx1-ubyte.gz").toStdString()));
-        agent.terminate();
-        QVERIFY(agent.waitForFinished(30000));
     }
 };
 

@@ -183,32 +183,12 @@ private slots:
         QTemporaryDir dir;
         const QString roots = dir.filePath("data");
         QVERIFY(QDir().mkpath(roots));
-        auto serverKeys = net::generateKeyPair();
-        QVERIFY(serverKeys);
-        QProcess init;
-        init.start(Agent, { "--init", "--keys", dir.filePath("keys") });
-        QVERIFY(init.waitForFinished(30000));
         const std::string storePath = dir.filePath("store.sqlite").toStdString();
-        cluster::CoordinatorOptions options;
-        options.endpoint = "tcp://127.0.0.1:*";
-        options.keys = *serverKeys;
-        options.allowedAgents = {
-            net::loadKeyPair(dir.filePath("keys").toStdString(), "agent")->publicKey
-        };
-        options.storePath = storePath;
         // What is tested is what the agent itself lets a job read: the coordinator sends it no
         // files (with delivery on it would send its own copy, tst_integration_data_delivery).
-        options.deliverData = false;
-        auto server = cluster::CoordinatorServer::start(options);
-        QVERIFY(server);
-        QProcess agent;
-        agent.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        agent.start(Agent,
-                    { "--keys", dir.filePath("keys"), "--id", "confined", "--coordinator",
-                      QString::fromStdString((*server)->endpoint()), "--coordinator-key",
-                      QString::fromStdString(serverKeys->publicKey), "--data-root", roots,
-                      "--work-dir", dir.filePath("work"), "--heartbeat-ms", "200" });
-        QVERIFY(agent.waitForStarted());
+        auto cluster = test::startSingleAgentCluster(
+                dir, storePath, { "--id", "confined", "--data-root", roots }, false);
+        QVERIFY(cluster);
         const std::string pipeline = R"({ "trainstudio": 1, "name": "escape", "stages": [
             { "source": { "format": "csv", "train": { "file": "../../../../../../etc/passwd" },
                           "labelColumn": "x", "split": { "test": 0.2 } } },
@@ -226,8 +206,6 @@ private slots:
                          && ended.message.find("(/etc/passwd) is outside the agent's data roots")
                                  != std::string::npos,
                  ended.message.c_str());
-        agent.terminate();
-        QVERIFY(agent.waitForFinished(10000));
     }
 };
 
