@@ -1,7 +1,5 @@
 #include "cluster/data_offer.h"
 
-#include "cluster/data_roots.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,21 +8,48 @@
 
 namespace ts::cluster {
 
-std::vector<wire::DataFile> DataOffer::offer(const pipeline::PipelineSpec& spec)
+std::optional<std::vector<wire::DataFile>> DataOffer::offer(const std::vector<SourceFile>& sources)
 {
     std::vector<wire::DataFile> files;
-    for (const SourceFile& source : sourceFiles(spec)) {
+    bool hashing = false;
+    for (const SourceFile& source : sources) {
         auto identity = common::identityOf(source.path);
-        auto hash = m_hashes.sha256(source.path);
-        if (!identity || !hash)
+        if (!identity)
             continue;
+        if (auto started = m_hashing.find(source.path); started != m_hashing.end()) {
+            if (started->second.sha256.wait_for(std::chrono::seconds(0))
+                != std::future_status::ready) {
+                hashing = true;
+                continue;
+            }
+            auto hash = started->second.sha256.get();
+            const common::FileIdentity hashedAs = started->second.identity;
+            m_hashing.erase(started);
+            if (hash && hashedAs == *identity)
+                m_hashed[source.path] = { hashedAs, *hash };
+            else if (!hash)
+                m_unreadable[source.path] = hashedAs; // not offered while it stays so
+        }
+        if (auto unreadable = m_unreadable.find(source.path);
+            unreadable != m_unreadable.end() && unreadable->second == *identity)
+            continue;
+        const auto known = m_hashed.find(source.path);
+        if (known == m_hashed.end() || !(known->second.identity == *identity)) {
+            m_hashing[source.path] = {
+                *identity, std::async(std::launch::async, common::sha256OfFile, source.path)
+            };
+            hashing = true;
+            continue;
+        }
         wire::DataFile& file = files.emplace_back();
         file.set_field(source.field);
         file.set_path(source.path);
-        file.set_sha256(*hash);
+        file.set_sha256(known->second.sha256);
         file.set_size(identity->size);
-        m_offered[*hash] = { source.path, *identity };
+        m_offered[known->second.sha256] = { source.path, *identity };
     }
+    if (hashing)
+        return std::nullopt;
     return files;
 }
 

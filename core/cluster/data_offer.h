@@ -14,11 +14,13 @@
 // THREAD SAFETY: the coordinator's thread only.
 #pragma once
 
+#include "cluster/data_roots.h"
 #include "common/file_hash.h"
 #include "net/trainstudio.pb.h"
-#include "pipeline/pipeline_spec.h"
 
+#include <future>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,10 +29,12 @@ namespace ts::cluster {
 class DataOffer
 {
 public:
-    // The source files of `spec` this process can read, hashed (once per file version), and
-    // offered from now on. A file it cannot read is left out: the agents may have it themselves,
-    // and if they do not, their rank says which field names a file nobody could read.
-    std::vector<wire::DataFile> offer(const pipeline::PipelineSpec& spec);
+    // The files of `sources` (cluster/data_roots.h, sourceFiles) this process can read, with
+    // their hashes, offered from now on; nullopt while some are still being hashed, on threads
+    // of their own (a large dataset must not hold up the coordinator's heartbeats): ask again.
+    // A file it cannot read is left out: the agents may have it themselves, and if they do not,
+    // their rank says which field names a file nobody could read.
+    std::optional<std::vector<wire::DataFile>> offer(const std::vector<SourceFile>& sources);
 
     // The chunk `fetch` asks for: its bytes go into `bytes`, or the answer carries an error
     // (an unknown hash, a range past the end, a file changed or gone since it was offered).
@@ -42,8 +46,20 @@ private:
         std::string path;
         common::FileIdentity identity;
     };
-    common::FileHashMemo m_hashes;
-    std::map<std::string, Offered> m_offered; // by SHA-256
+    struct Hashing
+    {
+        common::FileIdentity identity; // of the file when its hashing began
+        std::future<common::Expected<std::string>> sha256;
+    };
+    struct Hashed
+    {
+        common::FileIdentity identity;
+        std::string sha256;
+    };
+    std::map<std::string, Hashed> m_hashed;                   // by path
+    std::map<std::string, Hashing> m_hashing;                 // by path
+    std::map<std::string, common::FileIdentity> m_unreadable; // by path: its hashing failed
+    std::map<std::string, Offered> m_offered;                 // by SHA-256
 };
 
 } // namespace ts::cluster

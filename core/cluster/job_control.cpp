@@ -106,7 +106,8 @@ void JobControl::pause(JobRecord& job, const std::string& why)
 }
 
 common::Result JobControl::start(JobRecord& job, std::vector<store::RankPlacement> placement,
-                                 const Placement& agents)
+                                 const Placement& agents,
+                                 const std::vector<wire::DataFile>& dataFiles)
 {
     if (job.run == 0) {
         auto run = m_store->createRun({ job.experiment, job.name, job.pipelineJson, "", {} });
@@ -123,10 +124,6 @@ common::Result JobControl::start(JobRecord& job, std::vector<store::RankPlacemen
         TS_TRY(bytes);
         checkpointBytes = std::move(*bytes);
     }
-    std::vector<wire::DataFile> dataFiles;
-    if (m_deliverData)
-        if (auto spec = pipeline::parsePipeline(job.pipelineJson, jobName(job), job.baseDir))
-            dataFiles = m_data.offer(*spec);
     job.attempt += 1;
     job.state = JobState::Running;
     job.placement = std::move(placement);
@@ -254,11 +251,20 @@ std::vector<Outgoing> JobControl::schedule(const std::vector<AgentState>& agents
             }
             const char* names[] = { "auto", "cpu", "cuda" };
             requested = m_requested.emplace(job->id, names[int(spec->train.device)]).first;
+            m_sources[job->id] = sourceFiles(*spec);
+        }
+        // The data files it offers agents, hashed first (off this thread): until then it waits.
+        std::vector<wire::DataFile> dataFiles;
+        if (m_deliverData) {
+            auto offered = m_data.offer(m_sources[job->id]);
+            if (!offered)
+                continue;
+            dataFiles = std::move(*offered);
         }
         auto ranks = placement.take(job->ranks, requested->second);
         if (!ranks)
             continue; // it does not fit now; smaller jobs behind it may still start
-        if (auto started = start(*job, std::move(*ranks), placement); !started)
+        if (auto started = start(*job, std::move(*ranks), placement, dataFiles); !started)
             note(jobName(*job) + ": cannot start: " + started.error().message());
     }
     return std::exchange(m_outbox, {});

@@ -80,7 +80,7 @@ public:
 private:
     JobControl(std::unique_ptr<store::ExperimentStore> store, std::chrono::milliseconds lostAfter);
     common::Result start(store::JobRecord& job, std::vector<store::RankPlacement> placement,
-                         const Placement& agents);
+                         const Placement& agents, const std::vector<wire::DataFile>& dataFiles);
     void pause(store::JobRecord& job, const std::string& why);
     void end(store::JobRecord& job, store::JobState state, const std::string& message);
     // CANCEL to every agent with a rank of the job's current attempt that has not ended.
@@ -97,8 +97,9 @@ private:
     std::unique_ptr<store::ExperimentStore> m_store;
     std::chrono::milliseconds m_lostAfter;
     Clock::time_point m_startedAt;
-    std::set<int64_t> m_cancelSent;              // jobs whose agents were told to cancel
-    std::map<int64_t, std::string> m_requested;  // job -> its pipeline's device ("auto", ...)
+    std::set<int64_t> m_cancelSent;             // jobs whose agents were told to cancel
+    std::map<int64_t, std::string> m_requested; // job -> its pipeline's device ("auto", ...)
+    std::map<int64_t, std::vector<SourceFile>> m_sources; // job -> the files its source reads
     std::map<std::string, std::string> m_routes; // agent id -> routing id of its connection
     std::vector<Outgoing> m_outbox;              // messages schedule() sends next
     std::vector<std::string> m_log;

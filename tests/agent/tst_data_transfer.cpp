@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 using namespace ts;
 using Clock = agent::DataTransfers::Clock;
@@ -66,6 +67,18 @@ struct Ended
     std::string path;
     std::string error;
 };
+
+// What the coordinator offers of a CSV pipeline reading `path`, once it has hashed it.
+std::vector<wire::DataFile> offerNow(cluster::DataOffer& offer, const std::string& path)
+{
+    const std::vector<cluster::SourceFile> sources = cluster::sourceFiles(csvPipeline(path));
+    for (int attempt = 0; attempt < 2000; ++attempt) {
+        if (auto files = offer.offer(sources))
+            return *files;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return {};
+}
 
 // Fetches until every transfer ended or `rounds` turns passed, and keeps what arrived; `lose`
 // drops an answer, `damage` changes its bytes.
@@ -128,6 +141,32 @@ private slots:
                  common::ErrorKind::NotFound);
     }
 
+    // The coordinator hashes off its thread: the first ask says "not yet", a later one offers;
+    // a file changed since is hashed again; one it cannot read is left out.
+    void offersOnceHashed()
+    {
+        QTemporaryDir dir;
+        const std::string source = dir.filePath("train.csv").toStdString();
+        writeFile(source, randomBytes(3 * Chunk, 1));
+        cluster::DataOffer offer;
+        const auto sources = cluster::sourceFiles(csvPipeline(source));
+        QVERIFY(!offer.offer(sources)); // hashing
+        const std::vector<wire::DataFile> first = offerNow(offer, source);
+        QCOMPARE(first.size(), size_t(1));
+        QCOMPARE(first[0].sha256(), *common::sha256OfFile(source));
+        QVERIFY(offer.offer(sources)); // known now: at once
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        writeFile(source, randomBytes(3 * Chunk, 2));
+        QVERIFY(!offer.offer(sources)); // changed: hashed again
+        const std::vector<wire::DataFile> second = offerNow(offer, source);
+        QCOMPARE(second.size(), size_t(1));
+        QCOMPARE(second[0].sha256(), *common::sha256OfFile(source));
+        QVERIFY(second[0].sha256() != first[0].sha256());
+        std::filesystem::remove(source);
+        const auto gone = offer.offer(sources);
+        QVERIFY(gone && gone->empty()); // left out: the agents may have it
+    }
+
     void fileArrivesWholeUnderItsHash_data()
     {
         QTest::addColumn<qulonglong>("size");
@@ -145,7 +184,7 @@ private slots:
         const std::string content = randomBytes(size, 7);
         writeFile(source, content);
         cluster::DataOffer offer;
-        const std::vector<wire::DataFile> files = offer.offer(csvPipeline(source));
+        const std::vector<wire::DataFile> files = offerNow(offer, source);
         QCOMPARE(files.size(), size_t(1));
         QCOMPARE(files[0].field(), std::string("stages.source.train.file"));
         QCOMPARE(files[0].size(), uint64_t(size));
@@ -175,7 +214,7 @@ private slots:
         const std::string content = randomBytes(3 * Chunk, 3);
         writeFile(source, content);
         cluster::DataOffer offer;
-        const wire::DataFile file = offer.offer(csvPipeline(source)).at(0);
+        const wire::DataFile file = offerNow(offer, source).at(0);
         auto cache = agent::DataCache::open(dir.filePath("cache").toStdString());
         agent::DataTransfers transfers(**cache);
         const auto start = Clock::now();
@@ -230,7 +269,7 @@ private slots:
         const std::string source = dir.filePath("train.csv").toStdString();
         writeFile(source, randomBytes(2 * Chunk + 5, 11));
         cluster::DataOffer offer;
-        wire::DataFile file = offer.offer(csvPipeline(source)).at(0);
+        wire::DataFile file = offerNow(offer, source).at(0);
         if (fault == "changed") {
             std::this_thread::sleep_for(std::chrono::milliseconds(10)); // a later time stamp
             writeFile(source, randomBytes(2 * Chunk + 5, 12));
@@ -267,7 +306,7 @@ private slots:
         const std::string source = dir.filePath("train.csv").toStdString();
         writeFile(source, randomBytes(Chunk + 3, 5));
         cluster::DataOffer offer;
-        const wire::DataFile file = offer.offer(csvPipeline(source)).at(0);
+        const wire::DataFile file = offerNow(offer, source).at(0);
         auto cache = agent::DataCache::open(dir.filePath("cache").toStdString());
         agent::DataTransfers transfers(**cache);
         QVERIFY(transfers.want(file, Clock::now()).ok());
