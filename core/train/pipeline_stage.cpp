@@ -67,9 +67,9 @@ struct PipelineStage::Private
     int stage = 0;
     int stages = 1;
     size_t first = 0, end = 0; // this stage's layers
-    std::vector<nn::Parameter*> parameters;
-    std::unique_ptr<nn::Optimizer> optimizer;
-    std::vector<std::vector<float>> accumulated; // per parameter, over the micro-batches
+    std::vector<nn::Parameter*> parameters {};
+    std::unique_ptr<nn::Optimizer> optimizer {};
+    std::vector<std::vector<float>> accumulated {}; // per parameter, over the micro-batches
     double commSeconds = 0;
 
     bool isFirst() const { return stage == 0; }

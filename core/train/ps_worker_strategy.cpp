@@ -16,10 +16,10 @@ struct PsWorkerStrategy::Private
     dist::DataPlane& plane;
     std::vector<int> servers;
     std::chrono::milliseconds timeout;
-    std::optional<dist::PsClient> client;
-    std::vector<nn::Parameter*> parameters;
-    std::vector<float> weights;  // every key, in parameter order
-    std::vector<float> gradient; // every key
+    std::optional<dist::PsClient> client {};
+    std::vector<nn::Parameter*> parameters {};
+    std::vector<float> weights {};  // every key, in parameter order
+    std::vector<float> gradient {}; // every key
     double communication = 0;
     int64_t version = 0;
     bool begun = false;
