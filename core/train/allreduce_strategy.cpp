@@ -57,7 +57,7 @@ struct AllReduceStrategy::Private
     float weight = 1; // rows / globalRows of this step
     int64_t step = 0;
 
-    // The communication thread and what it shares with the training thread.
+    // The communication thread of the ring and what it shares with the training thread.
     std::thread thread;
     std::mutex mutex;
     std::condition_variable changed;
@@ -95,12 +95,9 @@ struct AllReduceStrategy::Private
                 stepOfBucket = step;
             }
             Bucket& bucket = buckets[index];
-            Result reduced = sharedMemory
-                    ? sharedMemory->reduce(bucket.offset, bucket.values.size())
-                    : dist::ringAllReduce(plane, bucket.values,
-                                          "g" + std::to_string(stepOfBucket) + "."
-                                                  + std::to_string(index),
-                                          timeout);
+            Result reduced = dist::ringAllReduce(
+                    plane, bucket.values,
+                    "g" + std::to_string(stepOfBucket) + "." + std::to_string(index), timeout);
             std::lock_guard lock(mutex);
             if (!reduced && !failure)
                 failure = std::move(reduced).error();
@@ -230,7 +227,7 @@ Result AllReduceStrategy::begin(nn::Sequential& model, nn::Optimizer& /*optimize
     }
     d->sharedMemory.reset();
     if (!d->device && d->sharedMemoryAllowed) {
-        size_t capacity = 0; // every bucket a range of its own: one fills while another sums
+        size_t capacity = 0; // the buckets end to end: the whole model, summed in one call
         for (Bucket& bucket : d->buckets) {
             bucket.offset = capacity;
             capacity += bucket.values.size();
