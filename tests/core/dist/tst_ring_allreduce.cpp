@@ -4,6 +4,7 @@
 // (within float rounding of the sum in double) and all ranks hold the same bits. A buffer whose
 // size differs between ranks is refused with a message naming the rank.
 #include "common/data_planes.h"
+#include "common/random_values.h"
 #include "dist/data_plane.h"
 #include "dist/ring_allreduce.h"
 
@@ -11,7 +12,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <thread>
 
 using namespace ts;
@@ -20,12 +20,7 @@ namespace {
 
 std::vector<float> randomBuffer(size_t n, int rank)
 {
-    std::mt19937 random(uint32_t(1000 + rank));
-    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
-    std::vector<float> out(n);
-    for (float& v : out)
-        v = values(random);
-    return out;
+    return testing::uniformValues(n, uint32_t(1000 + rank));
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 // segment's name is gone from /dev/shm once the group is joined; a segment /dev/shm has no room for
 // gives no group (the ranks use the ring), not a crash later.
 #include "common/data_planes.h"
+#include "common/random_values.h"
 #include "dist/data_plane.h"
 #include "dist/shared_memory_allreduce.h"
 
@@ -15,7 +16,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <random>
 #include <thread>
 
 using namespace ts;
@@ -24,12 +24,7 @@ namespace {
 
 std::vector<float> randomBuffer(size_t n, int rank, int call)
 {
-    std::mt19937 random(uint32_t(1000 * call + rank));
-    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
-    std::vector<float> out(n);
-    for (float& v : out)
-        v = values(random);
-    return out;
+    return testing::uniformValues(n, uint32_t(1000 * call + rank));
 }
 
 size_t segmentsInDevShm()

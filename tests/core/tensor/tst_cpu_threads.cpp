@@ -1,6 +1,7 @@
 // The CPU backend's own thread pool: every parallel op gives the results of one thread, with
 // chunks of uneven size — bit-identical for our own loops (each element is computed by the same
 // arithmetic, only by another thread), within float rounding for sgemm split into blocks.
+#include "common/random_values.h"
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/thread_pool.h"
 #include "tensor/tensor.h"
@@ -10,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <random>
 
 using namespace ts::tensor;
 
@@ -18,12 +18,7 @@ namespace {
 
 std::vector<float> randomValues(size_t n, uint32_t seed)
 {
-    std::mt19937 g(seed);
-    std::uniform_real_distribution<float> d(-2, 2);
-    std::vector<float> v(n);
-    for (float& x : v)
-        x = d(g);
-    return v;
+    return ts::testing::uniformValues(n, seed, -2.0f, 2.0f);
 }
 
 // 5 images (3 threads: chunks of 2, 2 and 1), 3x3 kernels with padding and stride.
